@@ -1,0 +1,42 @@
+"""wiredesk's store: feeds, entries, articles (every version), clusters, memberships and events.
+
+SQLite by default, PostgreSQL in production; the schema comes from Alembic migrations. This package knows
+nothing of feeds' formats, HTML or MinHash internals beyond the values it stores.
+"""
+
+from storage.errors import NotFound, StoreError, StoreUnavailable
+from storage.records import (
+    Article,
+    Cluster,
+    ClusterDetail,
+    ClusterWrite,
+    Event,
+    Feed,
+    IndexedSignature,
+    Membership,
+    NewArticle,
+    NewEntry,
+    PendingEntry,
+    PollRecord,
+)
+from storage.store import Store, create_store_engine
+
+__all__ = [
+    "Article",
+    "Cluster",
+    "ClusterDetail",
+    "ClusterWrite",
+    "Event",
+    "Feed",
+    "IndexedSignature",
+    "Membership",
+    "NewArticle",
+    "NewEntry",
+    "NotFound",
+    "PendingEntry",
+    "PollRecord",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "create_store_engine",
+]

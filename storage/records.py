@@ -1,0 +1,186 @@
+"""The values the store takes and gives back: plain frozen dataclasses, no ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A registered feed and its poll state."""
+
+    id: int
+    url: str
+    name: str
+    created_at: datetime | None = None
+    title: str | None = None
+    format: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: str | None = None
+    last_http_status: int | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_errors: int = 0
+    next_poll_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """What one poll of a feed did, written back as the feed's poll state."""
+
+    status: str  # "ok", "not_modified" or "error"
+    polled_at: datetime
+    next_poll_at: datetime
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    format: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An item a feed listed, keyed by its canonical URL."""
+
+    url: str
+    guid: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """An entry that still has to be fetched."""
+
+    url: str
+    feed_id: int
+    guid: str | None
+    title: str | None
+    author: str | None
+    published_at: datetime | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """One fetched and extracted version of a URL, ready to store."""
+
+    id: str
+    url: str
+    content_hash: str
+    feed_id: int | None
+    fetched_at: datetime
+    body: str
+    word_count: int
+    extractor: str
+    title: str | None = None
+    byline: str | None = None
+    published_at: datetime | None = None
+    published_source: str | None = None
+    language: str | None = None
+    page_url: str | None = None
+    outlet: str | None = None
+    agency: str | None = None
+    raw_html: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A stored article, without its raw HTML (see :meth:`Store.raw_html`)."""
+
+    id: str
+    url: str
+    content_hash: str
+    feed_id: int | None
+    fetched_at: datetime
+    title: str | None
+    byline: str | None
+    published_at: datetime | None
+    published_source: str | None
+    language: str | None
+    page_url: str | None
+    outlet: str | None
+    agency: str | None
+    body: str
+    word_count: int
+    extractor: str
+    cluster_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An article's place in a cluster and the evidence that put it there."""
+
+    article_id: str
+    cluster_id: str
+    rule: str
+    decided_at: datetime
+    matched_id: str | None = None
+    jaccard: float | None = None
+    containment: float | None = None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A cluster's summary row."""
+
+    id: str
+    founder_id: str
+    canonical_id: str
+    canonical_reason: str
+    size: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ClusterDetail:
+    """A cluster with its members (articles and the evidence of each membership)."""
+
+    cluster: Cluster
+    members: list[tuple[Article, Membership]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndexedSignature:
+    """A stored MinHash signature with the cluster facts the matcher needs."""
+
+    article_id: str
+    hashvalues: bytes
+    published_at: datetime | None
+    cluster_id: str | None
+
+
+@dataclass(frozen=True)
+class ClusterWrite:
+    """Everything one dedupe decision writes, in one transaction.
+
+    ``cluster`` is the cluster's new summary; ``membership`` places the article; ``events`` are appended
+    to the events table in order.
+    """
+
+    article_id: str
+    hashvalues: bytes
+    published_at: datetime | None
+    cluster: Cluster
+    membership: Membership
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of the events table (the change feed)."""
+
+    id: int
+    at: datetime
+    kind: str
+    cluster_id: str | None
+    article_id: str | None
+    detail: dict[str, Any]

@@ -1,0 +1,149 @@
+"""The store's tables (SQLAlchemy Core). Alembic migrations in ``storage/migrations`` create them.
+
+Natural keys make every write an idempotent upsert:
+
+- ``feeds.url``; ``entries.url`` (the canonical URL of a feed item, whatever feed carried it);
+- ``articles.id`` derives from (canonical URL, content hash): one row per fetched *version* of a URL;
+- ``memberships.article_id``: an article belongs to at most one cluster;
+- ``clusters.id`` derives from the founding article, so a rerun recreates the same ids.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(32)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("title", Text),
+    Column("format", String(16)),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Poll state: validators for conditional GET and the outcome of the last poll.
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_polled_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_status", String(16)),
+    Column("last_http_status", Integer),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("consecutive_errors", Integer, nullable=False, server_default="0"),
+    Column("next_poll_at", UTCDateTime),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id"), nullable=False),
+    Column("guid", Text),
+    Column("title", Text),
+    Column("author", Text),
+    Column("published_at", UTCDateTime),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    # new -> fetched | failed (retried until attempts reaches the configured maximum)
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_attempt_at", UTCDateTime),
+    Column("error", Text),
+    Column("article_id", ID),
+    Index("ix_entries_feed_status", "feed_id", "status"),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("feed_id", Integer, ForeignKey("feeds.id")),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("title", Text),
+    Column("byline", Text),
+    Column("published_at", UTCDateTime),
+    Column("published_source", String(32)),
+    Column("language", String(16)),
+    Column("page_url", Text),
+    Column("outlet", Text),
+    Column("agency", Text),
+    Column("body", Text, nullable=False),
+    Column("word_count", Integer, nullable=False),
+    Column("extractor", String(64), nullable=False),
+    Column("raw_html", LargeBinary),
+    UniqueConstraint("url", "content_hash"),
+    Index("ix_articles_published_at", "published_at"),
+)
+
+signatures = Table(
+    "signatures",
+    metadata,
+    Column("article_id", ID, ForeignKey("articles.id"), primary_key=True),
+    Column("hashvalues", LargeBinary, nullable=False),
+    Column("published_at", UTCDateTime),
+)
+
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("founder_id", ID, ForeignKey("articles.id"), nullable=False),
+    Column("canonical_id", ID, ForeignKey("articles.id"), nullable=False),
+    Column("canonical_reason", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("article_id", ID, ForeignKey("articles.id"), primary_key=True),
+    Column("cluster_id", ID, ForeignKey("clusters.id"), nullable=False),
+    # The evidence: which member the article was compared with, the figures and the rule that decided.
+    Column("matched_id", ID, ForeignKey("articles.id")),
+    Column("jaccard", Float),
+    Column("containment", Float),
+    Column("rule", String(32), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Index("ix_memberships_cluster_id", "cluster_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("cluster_id", ID),
+    Column("article_id", ID),
+    Column("detail", JSON, nullable=False),
+)

@@ -1,0 +1,416 @@
+"""The store: every read and write the pipeline and its readers make, on SQLite or PostgreSQL.
+
+Writes are upserts on natural keys, so a task that runs twice leaves what one run leaves. A dedupe
+decision is written in one transaction (signature, cluster, membership and events together).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from storage import schema as t
+from storage.errors import NotFound, StoreUnavailable
+from storage.migrate import upgrade
+from storage.records import (
+    Article,
+    Cluster,
+    ClusterDetail,
+    ClusterWrite,
+    Event,
+    Feed,
+    IndexedSignature,
+    Membership,
+    NewArticle,
+    NewEntry,
+    PendingEntry,
+    PollRecord,
+)
+
+_ARTICLE_COLUMNS = [c for c in t.articles.c if c.name != "raw_html"]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url``; for a SQLite file, its folder is created and WAL mode switched on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """Access to one wiredesk database. Open with :meth:`Store.open`; close when done."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        dialect = engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect to ``url`` and bring its schema up to date (unless ``migrate`` is false)."""
+        engine = create_store_engine(url)
+        try:
+            if migrate:
+                upgrade(engine)
+            else:
+                with engine.connect():
+                    pass
+        except (OperationalError, OSError) as exc:
+            engine.dispose()
+            raise StoreUnavailable(f"store: cannot open {make_url(url).render_as_string()}: {exc}") from exc
+        return cls(engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"store: {exc.orig}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"store: {exc.orig}") from exc
+
+    # -- feeds -------------------------------------------------------------------------------------
+
+    def add_feed(self, url: str, name: str, now: datetime) -> tuple[Feed, bool]:
+        """Register a feed by URL; returns the feed and whether it was new. An existing feed keeps its name."""
+        with self._tx() as conn:
+            stmt = self._insert(t.feeds).values(url=url, name=name, created_at=now, consecutive_errors=0)
+            created = conn.execute(stmt.on_conflict_do_nothing(index_elements=["url"])).rowcount == 1
+            row = conn.execute(select(t.feeds).where(t.feeds.c.url == url)).one()
+        return Feed(**row._mapping), created
+
+    def get_feed(self, feed_id: int) -> Feed:
+        with self._read() as conn:
+            row = conn.execute(select(t.feeds).where(t.feeds.c.id == feed_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"store: no feed with id {feed_id}")
+        return Feed(**row._mapping)
+
+    def list_feeds(self) -> list[Feed]:
+        with self._read() as conn:
+            rows = conn.execute(select(t.feeds).order_by(t.feeds.c.id)).all()
+        return [Feed(**r._mapping) for r in rows]
+
+    def due_feeds(self, now: datetime) -> list[Feed]:
+        """Feeds never polled, or whose next poll time has come."""
+        cond = or_(t.feeds.c.next_poll_at.is_(None), t.feeds.c.next_poll_at <= now)
+        with self._read() as conn:
+            rows = conn.execute(select(t.feeds).where(cond).order_by(t.feeds.c.id)).all()
+        return [Feed(**r._mapping) for r in rows]
+
+    def record_poll(self, feed_id: int, poll: PollRecord) -> None:
+        """Write a poll's outcome as the feed's state. Validators are kept across 304s and errors."""
+        values: dict[str, Any] = {
+            "last_polled_at": poll.polled_at,
+            "last_status": poll.status,
+            "last_http_status": poll.http_status,
+            "next_poll_at": poll.next_poll_at,
+        }
+        if poll.status == "error":
+            values |= {
+                "last_error": poll.error,
+                "last_error_at": poll.polled_at,
+                "consecutive_errors": t.feeds.c.consecutive_errors + 1,
+            }
+        else:
+            values |= {"last_success_at": poll.polled_at, "consecutive_errors": 0, "last_error": None}
+        if poll.status == "ok":
+            values |= {"etag": poll.etag, "last_modified": poll.last_modified}
+            if poll.title:
+                values["title"] = poll.title
+            if poll.format:
+                values["format"] = poll.format
+        with self._tx() as conn:
+            conn.execute(update(t.feeds).where(t.feeds.c.id == feed_id).values(**values))
+
+    # -- entries -----------------------------------------------------------------------------------
+
+    def add_entries(self, feed_id: int, entries: Sequence[NewEntry], now: datetime) -> int:
+        """Record the items a feed listed; returns how many were not known before."""
+        if not entries:
+            return 0
+        rows = [
+            {
+                "url": e.url,
+                "feed_id": feed_id,
+                "guid": e.guid,
+                "title": e.title,
+                "author": e.author,
+                "published_at": e.published_at,
+                "first_seen_at": now,
+                "status": "new",
+                "attempts": 0,
+            }
+            for e in entries
+        ]
+        with self._tx() as conn:
+            before = conn.execute(select(func.count()).select_from(t.entries)).scalar_one()
+            conn.execute(self._insert(t.entries).on_conflict_do_nothing(index_elements=["url"]), rows)
+            after = conn.execute(select(func.count()).select_from(t.entries)).scalar_one()
+        return int(after - before)
+
+    def pending_entries(self, feed_id: int, max_attempts: int) -> list[PendingEntry]:
+        """Entries of this feed not fetched yet, or failed fewer than ``max_attempts`` times."""
+        e = t.entries.c
+        cond = and_(
+            e.feed_id == feed_id,
+            or_(e.status == "new", and_(e.status == "failed", e.attempts < max_attempts)),
+        )
+        cols = [e.url, e.feed_id, e.guid, e.title, e.author, e.published_at, e.attempts]
+        with self._read() as conn:
+            rows = conn.execute(select(*cols).where(cond).order_by(e.first_seen_at, e.url)).all()
+        return [PendingEntry(**r._mapping) for r in rows]
+
+    def record_fetch_failure(self, url: str, error: str, now: datetime) -> None:
+        """Record that fetching or extracting an entry failed; it is retried on later polls."""
+        with self._tx() as conn:
+            conn.execute(
+                update(t.entries)
+                .where(t.entries.c.url == url)
+                .values(status="failed", error=error, attempts=t.entries.c.attempts + 1, last_attempt_at=now)
+            )
+
+    def entry_errors(self) -> list[tuple[str, str]]:
+        """(URL, error) of every entry whose last fetch failed."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(t.entries.c.url, t.entries.c.error)
+                .where(t.entries.c.status == "failed")
+                .order_by(t.entries.c.url)
+            ).all()
+        return [(r.url, r.error or "") for r in rows]
+
+    # -- articles ----------------------------------------------------------------------------------
+
+    def save_article(self, article: NewArticle) -> bool:
+        """Store one version of an article and mark its entry fetched; returns whether it was new."""
+        values = {f: getattr(article, f) for f in NewArticle.__dataclass_fields__}
+        with self._tx() as conn:
+            stmt = self._insert(t.articles).values(**values).on_conflict_do_nothing(index_elements=["id"])
+            created = conn.execute(stmt).rowcount == 1
+            conn.execute(
+                update(t.entries)
+                .where(t.entries.c.url == article.url)
+                .values(
+                    status="fetched",
+                    article_id=article.id,
+                    error=None,
+                    attempts=t.entries.c.attempts + 1,
+                    last_attempt_at=article.fetched_at,
+                )
+            )
+        return created
+
+    def _article_query(self) -> Any:
+        return select(*_ARTICLE_COLUMNS, t.memberships.c.cluster_id).outerjoin(
+            t.memberships, t.memberships.c.article_id == t.articles.c.id
+        )
+
+    def get_article(self, article_id: str) -> Article:
+        with self._read() as conn:
+            row = conn.execute(self._article_query().where(t.articles.c.id == article_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"store: no article with id {article_id}")
+        return Article(**row._mapping)
+
+    def articles_by_id(self, ids: Sequence[str]) -> dict[str, Article]:
+        if not ids:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(self._article_query().where(t.articles.c.id.in_(list(ids)))).all()
+        return {r.id: Article(**r._mapping) for r in rows}
+
+    def list_articles(self, since: datetime | None = None, limit: int | None = None) -> list[Article]:
+        """Articles newest first; ``since`` filters on publication time (else fetch time)."""
+        when = func.coalesce(t.articles.c.published_at, t.articles.c.fetched_at)
+        query = self._article_query().order_by(when.desc(), t.articles.c.id)
+        if since is not None:
+            query = query.where(when >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [Article(**r._mapping) for r in rows]
+
+    def raw_html(self, article_id: str) -> bytes | None:
+        """The compressed raw HTML kept for re-extraction."""
+        with self._read() as conn:
+            return conn.execute(select(t.articles.c.raw_html).where(t.articles.c.id == article_id)).scalar()
+
+    def undecided_articles(self) -> list[Article]:
+        """Articles not yet placed in a cluster, oldest publication first (a stable processing order)."""
+        a = t.articles.c
+        query = (
+            self._article_query()
+            .where(t.memberships.c.article_id.is_(None))
+            .order_by(a.published_at.is_(None), a.published_at, a.fetched_at, a.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [Article(**r._mapping) for r in rows]
+
+    # -- dedupe state ------------------------------------------------------------------------------
+
+    def indexed_signatures(self, since: datetime) -> list[IndexedSignature]:
+        """Signatures of articles published since ``since`` (or undated), with their cluster ids."""
+        s = t.signatures.c
+        query = (
+            select(s.article_id, s.hashvalues, s.published_at, t.memberships.c.cluster_id)
+            .outerjoin(t.memberships, t.memberships.c.article_id == s.article_id)
+            .where(or_(s.published_at.is_(None), s.published_at >= since))
+            .order_by(s.article_id)
+        )
+        with self._read() as conn:
+            return [IndexedSignature(**r._mapping) for r in conn.execute(query).all()]
+
+    def get_cluster(self, cluster_id: str) -> Cluster:
+        with self._read() as conn:
+            row = conn.execute(select(t.clusters).where(t.clusters.c.id == cluster_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"store: no cluster with id {cluster_id}")
+        return Cluster(**row._mapping)
+
+    def clusters_by_id(self, ids: Sequence[str]) -> dict[str, Cluster]:
+        if not ids:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(select(t.clusters).where(t.clusters.c.id.in_(list(ids)))).all()
+        return {r.id: Cluster(**r._mapping) for r in rows}
+
+    def cluster_members(self, cluster_id: str) -> list[tuple[Article, Membership]]:
+        m = t.memberships.c
+        query = (
+            select(*_ARTICLE_COLUMNS, *[c.label(f"m_{c.name}") for c in t.memberships.c])
+            .join(t.memberships, m.article_id == t.articles.c.id)
+            .where(m.cluster_id == cluster_id)
+            .order_by(m.decided_at, t.articles.c.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for r in rows:
+            d = dict(r._mapping)
+            mem = Membership(**{c.name: d.pop(f"m_{c.name}") for c in t.memberships.c})
+            out.append((Article(**d, cluster_id=cluster_id), mem))
+        return out
+
+    def cluster_detail(self, cluster_id: str) -> ClusterDetail:
+        return ClusterDetail(self.get_cluster(cluster_id), self.cluster_members(cluster_id))
+
+    def list_clusters(self, limit: int | None = None) -> list[Cluster]:
+        """Clusters, largest first, then by id."""
+        query = select(t.clusters).order_by(t.clusters.c.size.desc(), t.clusters.c.created_at, t.clusters.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            return [Cluster(**r._mapping) for r in conn.execute(query).all()]
+
+    def write_decision(self, write: ClusterWrite) -> bool:
+        """Apply one dedupe decision atomically; returns False (and writes nothing) if already decided."""
+        c = write.cluster
+        mem = write.membership
+        with self._tx() as conn:
+            already = conn.execute(
+                select(t.memberships.c.cluster_id).where(t.memberships.c.article_id == write.article_id)
+            ).first()
+            if already is not None:
+                return False
+            conn.execute(
+                self._insert(t.signatures)
+                .values(article_id=write.article_id, hashvalues=write.hashvalues, published_at=write.published_at)
+                .on_conflict_do_nothing(index_elements=["article_id"])
+            )
+            cluster_values = {
+                "founder_id": c.founder_id,
+                "canonical_id": c.canonical_id,
+                "canonical_reason": c.canonical_reason,
+                "size": c.size,
+                "updated_at": c.updated_at,
+            }
+            conn.execute(
+                self._insert(t.clusters)
+                .values(id=c.id, created_at=c.created_at, **cluster_values)
+                .on_conflict_do_update(index_elements=["id"], set_=cluster_values)
+            )
+            conn.execute(
+                t.memberships.insert().values(
+                    article_id=mem.article_id,
+                    cluster_id=mem.cluster_id,
+                    matched_id=mem.matched_id,
+                    jaccard=mem.jaccard,
+                    containment=mem.containment,
+                    rule=mem.rule,
+                    decided_at=mem.decided_at,
+                )
+            )
+            for kind, detail in write.events:
+                conn.execute(
+                    t.events.insert().values(
+                        at=mem.decided_at,
+                        kind=kind,
+                        cluster_id=c.id,
+                        article_id=detail.get("article_id", write.article_id),
+                        detail=detail,
+                    )
+                )
+        return True
+
+    def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
+        """Events with an id greater than ``after``, in order."""
+        query = select(t.events).where(t.events.c.id > after).order_by(t.events.c.id).limit(limit)
+        with self._read() as conn:
+            return [Event(**r._mapping) for r in conn.execute(query).all()]
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables (for summaries and tests)."""
+        tables = {"feeds": t.feeds, "entries": t.entries, "articles": t.articles, "clusters": t.clusters,
+                  "memberships": t.memberships, "events": t.events}
+        with self._read() as conn:
+            return {
+                name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+                for name, table in tables.items()
+            }
+
+
+__all__ = ["Store", "create_store_engine"]
