@@ -1,0 +1,35 @@
+"""Near-duplicate clustering of wire copy: normalise, shingle, MinHash (datasketch), LSH candidates,
+exact verification, a cluster decision without chaining, and the canonical choice.
+
+This package never touches storage or Airflow: callers load the index window and persist decisions.
+"""
+
+from dedupe.batch import arrival_order, dedupe_documents
+from dedupe.canonical import choose_canonical
+from dedupe.cluster import Clusterer, cluster_id_for
+from dedupe.config import DedupeConfig
+from dedupe.normalize import features, tokens
+from dedupe.records import Canonical, Decision, Document, Features, Match, Member
+from dedupe.signature import from_bytes, minhash, to_bytes
+from dedupe.verify import compare
+
+__all__ = [
+    "Canonical",
+    "Clusterer",
+    "Decision",
+    "DedupeConfig",
+    "Document",
+    "Features",
+    "Match",
+    "Member",
+    "arrival_order",
+    "choose_canonical",
+    "cluster_id_for",
+    "compare",
+    "dedupe_documents",
+    "features",
+    "from_bytes",
+    "minhash",
+    "to_bytes",
+    "tokens",
+]

@@ -324,7 +324,7 @@ class Store:
             select(*_ARTICLE_COLUMNS, *[c.label(f"m_{c.name}") for c in t.memberships.c])
             .join(t.memberships, m.article_id == t.articles.c.id)
             .where(m.cluster_id == cluster_id)
-            .order_by(m.decided_at, t.articles.c.id)
+            .order_by(t.articles.c.published_at.is_(None), t.articles.c.published_at, t.articles.c.id)
         )
         with self._read() as conn:
             rows = conn.execute(query).all()

@@ -1,0 +1,32 @@
+"""Configuration of the dedupe stage. The defaults and why they are what they are: docs/dedupe.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DedupeConfig:
+    """Matcher settings.
+
+    - ``num_perm``/``seed``: MinHash size and permutation seed (changing either invalidates stored signatures).
+    - ``shingle_size``: words per shingle.
+    - ``lsh_threshold``: Jaccard estimate at which LSH returns a candidate; low, so trims are found.
+    - ``jaccard_threshold``: verified Jaccard that makes a republication or light edit.
+    - ``containment_threshold``: share of the shorter text found in the longer one that makes a trim or
+      a write-thru; ``min_shingles`` is the fewest shingles a text needs for containment to count.
+    - ``numbers_min_overlap``: below this share of shared figures, two texts report different events.
+    - ``window_days``: how long, by publication time, an article stays in the index.
+    - ``completeness_tolerance``: versions within this share of the longest count as equally complete.
+    """
+
+    num_perm: int = 128
+    seed: int = 1
+    shingle_size: int = 5
+    lsh_threshold: float = 0.3
+    jaccard_threshold: float = 0.6
+    containment_threshold: float = 0.8
+    min_shingles: int = 20
+    numbers_min_overlap: float = 0.5
+    window_days: int = 7
+    completeness_tolerance: float = 0.05

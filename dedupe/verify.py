@@ -1,0 +1,38 @@
+"""Verification of an LSH candidate: exact Jaccard and containment of shingle sets, then event evidence.
+
+LSH only proposes; every link is decided on exact figures. Two texts that share their wording but report
+different figures or different days (daily market reports, weekly statistics) are different events.
+"""
+
+from __future__ import annotations
+
+from dedupe.config import DedupeConfig
+from dedupe.records import Features, Match
+
+
+def overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the smaller set found in the other (1.0 when either is empty)."""
+    if not a or not b:
+        return 1.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def compare(new: Features, other: Features, other_id: str, config: DedupeConfig) -> Match:
+    """Exact similarity of two texts and the rule it satisfies (or the reason it fails)."""
+    inter = len(new.shingles & other.shingles)
+    union = len(new.shingles) + len(other.shingles) - inter
+    smaller = min(len(new.shingles), len(other.shingles))
+    jaccard = inter / union if union else 0.0
+    containment = inter / smaller if smaller else 0.0
+    if jaccard >= config.jaccard_threshold:
+        rule = "jaccard"
+    elif containment >= config.containment_threshold and smaller >= config.min_shingles:
+        rule = "containment"
+    else:
+        rule = "below-threshold"
+    if rule != "below-threshold":
+        if overlap(new.numbers, other.numbers) < config.numbers_min_overlap:
+            rule = "numbers-differ"
+        elif new.weekdays and other.weekdays and not new.weekdays & other.weekdays:
+            rule = "weekdays-differ"
+    return Match(other_id, round(jaccard, 4), round(containment, 4), rule)

@@ -1,0 +1,359 @@
+"""The composition point: ingest -> dedupe -> storage. The DAG and the CLI both call these functions and
+hold no pipeline logic of their own.
+
+- :func:`due_feeds` lists the feeds whose poll time has come;
+- :func:`ingest_feed` polls one feed (conditional GET), records its entries, fetches and extracts each new
+  article once and stores it; a failing feed or page is recorded against it and the run goes on;
+- :func:`dedupe_pending` places every stored article not yet in a cluster, in publication order;
+- :func:`run_cycle` does all three, in order, for ``wiredesk run-once``.
+
+Every function takes the run's time: nothing here reads the clock. A store failure raises (the task
+fails and is retried); every write is an idempotent upsert, so a retry stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from dedupe import (
+    Clusterer,
+    Decision,
+    Document,
+    Member,
+    choose_canonical,
+    from_bytes,
+    to_bytes,
+)
+from ingest.credits import agency_code
+from ingest.errors import IngestError
+from ingest.extract import extract_article
+from ingest.feeds import parse_feed
+from ingest.fetch import Fetcher
+from ingest.records import FeedEntry
+from ingest.urls import canonical_url
+from storage import Article, Cluster, ClusterWrite, Feed, Membership, NewArticle, NewEntry, PollRecord, Store
+from wiredesk.settings import Settings
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+@dataclass(frozen=True)
+class FeedTask:
+    """What the DAG maps over: one due feed."""
+
+    feed_id: int
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FeedReport:
+    """What one feed's poll, fetch and extract did."""
+
+    feed_id: int
+    name: str
+    status: str  # "ok", "not_modified" or "error"
+    http_status: int | None = None
+    entries: int = 0
+    new_entries: int = 0
+    stored: int = 0
+    failed: int = 0
+    error: str | None = None
+    warning: str | None = None
+    page_errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """The one-line summary each feed task logs."""
+        if self.status == "error":
+            return f"{self.name}: error: {self.error}"
+        head = "304 not modified" if self.status == "not_modified" else f"{self.entries} entries, {self.new_entries} new"
+        line = f"{self.name}: {head}, {self.stored} articles stored, {self.failed} failed"
+        return line + (f" ({self.warning})" if self.warning else "")
+
+
+@dataclass(frozen=True)
+class DedupeReport:
+    decided: int = 0
+    clusters_created: int = 0
+    joined: int = 0
+    canonical_changed: int = 0
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    feeds: list[FeedReport]
+    dedupe: DedupeReport
+
+    def counts(self) -> dict[str, int]:
+        """The run's counts (the Asset event carries these)."""
+        return run_counts(self.feeds, self.dedupe)
+
+
+def run_counts(feeds: list[FeedReport], dedupe: DedupeReport) -> dict[str, int]:
+    return {
+        "feeds_polled": len(feeds),
+        "feeds_not_modified": sum(f.status == "not_modified" for f in feeds),
+        "feeds_failed": sum(f.status == "error" for f in feeds),
+        "new_entries": sum(f.new_entries for f in feeds),
+        "articles_stored": sum(f.stored for f in feeds),
+        "pages_failed": sum(f.failed for f in feeds),
+        "articles_clustered": dedupe.decided,
+        "clusters_created": dedupe.clusters_created,
+        "articles_joined": dedupe.joined,
+        "canonicals_changed": dedupe.canonical_changed,
+    }
+
+
+def article_id_for(url: str, content_hash: str) -> str:
+    """An article version's id: derived from its natural key (canonical URL, content hash)."""
+    return "a" + hashlib.sha256(f"{url}\n{content_hash}".encode()).hexdigest()[:16]
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+# -- feeds -----------------------------------------------------------------------------------------
+
+
+def due_feeds(settings: Settings, now: datetime) -> list[FeedTask]:
+    """Feeds due for a poll at ``now``."""
+    with Store.open(settings.store_url) as store:
+        return [FeedTask(f.id, f.name, f.url) for f in store.due_feeds(now)]
+
+
+def ingest_feed(settings: Settings, feed_id: int, now: datetime, fetcher: Fetcher | None = None) -> FeedReport:
+    """Poll one feed and store each new article it lists. Feed and page errors are recorded, not raised."""
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher(settings.fetch)
+    try:
+        with Store.open(settings.store_url) as store:
+            return _ingest_feed(store, fetcher, settings, store.get_feed(feed_id), now)
+    finally:
+        if own_fetcher:
+            fetcher.close()
+
+
+def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed, now: datetime) -> FeedReport:
+    next_poll = now + settings.poll_interval
+    try:
+        response = fetcher.get(
+            feed.url,
+            max_bytes=settings.fetch.max_feed_bytes,
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            accept=FEED_ACCEPT,
+        )
+        parsed = None if response.not_modified else parse_feed(response.body, url=feed.url, content_type=response.content_type)
+    except IngestError as exc:
+        store.record_poll(feed.id, PollRecord("error", now, next_poll, http_status=getattr(exc, "status", None), error=str(exc)))
+        return FeedReport(feed.id, feed.name, "error", getattr(exc, "status", None), error=str(exc))
+
+    new_entries = 0
+    by_url: dict[str, FeedEntry] = {}
+    if parsed is not None:
+        by_url = {e.url: e for e in parsed.entries}
+        new_entries = store.add_entries(
+            feed.id, [NewEntry(e.url, e.guid, e.title, e.author, e.published) for e in parsed.entries], now
+        )
+    store.record_poll(
+        feed.id,
+        PollRecord(
+            "not_modified" if parsed is None else "ok",
+            now,
+            next_poll,
+            http_status=response.status,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            title=parsed.title if parsed else None,
+            format=parsed.format if parsed else None,
+            error=parsed.warning if parsed else None,
+        ),
+    )
+
+    stored = failed = 0
+    page_errors: list[str] = []
+    feed_title = parsed.title if parsed else feed.title
+    for pending in store.pending_entries(feed.id, settings.max_attempts)[: settings.max_articles_per_poll]:
+        entry = by_url.get(pending.url) or FeedEntry(
+            pending.url, pending.guid, pending.title, None, pending.author, pending.published_at
+        )
+        try:
+            article = _fetch_article(fetcher, settings, feed, entry, feed_title, now)
+        except IngestError as exc:
+            store.record_fetch_failure(pending.url, str(exc), now)
+            failed += 1
+            page_errors.append(str(exc))
+            continue
+        store.save_article(article)
+        stored += 1
+    return FeedReport(
+        feed.id,
+        feed.name,
+        "not_modified" if parsed is None else "ok",
+        response.status,
+        entries=len(by_url),
+        new_entries=new_entries,
+        stored=stored,
+        failed=failed,
+        warning=parsed.warning if parsed else None,
+        page_errors=page_errors,
+    )
+
+
+def _fetch_article(
+    fetcher: Fetcher, settings: Settings, feed: Feed, entry: FeedEntry, feed_title: str | None, now: datetime
+) -> NewArticle:
+    response = fetcher.get(entry.url, max_bytes=settings.fetch.max_page_bytes, accept=PAGE_ACCEPT)
+    extracted = extract_article(
+        response.body, url=response.url, entry=entry, feed_title=feed_title or feed.name, config=settings.extract
+    )
+    digest = content_hash(extracted.text)
+    return NewArticle(
+        id=article_id_for(entry.url, digest),
+        url=entry.url,
+        content_hash=digest,
+        feed_id=feed.id,
+        fetched_at=now,
+        body=extracted.text,
+        word_count=extracted.word_count,
+        extractor=extracted.method,
+        title=extracted.title,
+        byline=extracted.byline,
+        published_at=extracted.published,
+        published_source=extracted.published_source,
+        language=extracted.language,
+        page_url=extracted.canonical_url or response.url,
+        outlet=extracted.outlet,
+        agency=",".join(extracted.agencies) or None,
+        raw_html=zlib.compress(response.body, 6),
+    )
+
+
+# -- dedupe ----------------------------------------------------------------------------------------
+
+
+def article_document(article: Article) -> Document:
+    return Document(
+        id=article.id,
+        text=article.body,
+        title=article.title,
+        published=article.published_at,
+        outlet=article.outlet,
+        agencies=tuple(a for a in (article.agency or "").split(",") if a),
+    )
+
+
+def article_member(article: Article) -> Member:
+    agencies = tuple(a for a in (article.agency or "").split(",") if a)
+    own = bool(article.outlet) and agency_code(article.outlet or "") in agencies
+    return Member(article.id, article.word_count, article.published_at, own_copy=own)
+
+
+def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
+    """Place every article not yet in a cluster, oldest publication first, one transaction each."""
+    with Store.open(settings.store_url) as store:
+        pending = store.undecided_articles()
+        if not pending:
+            return DedupeReport()
+        config = settings.dedupe
+        clusterer = Clusterer(
+            config,
+            documents=lambda ids: {i: article_document(a) for i, a in store.articles_by_id(ids).items()},
+            representatives=lambda ids: {
+                c.id: (c.founder_id, c.canonical_id) for c in store.clusters_by_id(ids).values()
+            },
+        )
+        for sig in store.indexed_signatures(since=now - timedelta(days=config.window_days)):
+            if sig.cluster_id is not None:
+                clusterer.index(sig.article_id, from_bytes(sig.hashvalues, config), sig.cluster_id)
+        created = joined = changed = 0
+        for article in pending:
+            doc = article_document(article)
+            signature = clusterer.signature(doc)
+            decision = clusterer.decide(doc, signature)
+            write = _cluster_write(store, settings, article, decision, to_bytes(signature), now)
+            if not store.write_decision(write):
+                continue  # another writer decided this article meanwhile
+            created += decision.created
+            joined += not decision.created
+            changed += any(kind == "canonical.changed" for kind, _ in write.events)
+            clusterer.record(decision, signature, write.cluster.founder_id, write.cluster.canonical_id)
+        return DedupeReport(created + joined, created, joined, changed)
+
+
+def _cluster_write(
+    store: Store, settings: Settings, article: Article, decision: Decision, hashvalues: bytes, now: datetime
+) -> ClusterWrite:
+    previous = None if decision.created else store.get_cluster(decision.cluster_id)
+    members = [] if previous is None else [a for a, _ in store.cluster_members(decision.cluster_id)]
+    members.append(article)
+    canonical = choose_canonical([article_member(a) for a in members], settings.dedupe.completeness_tolerance)
+    cluster = Cluster(
+        id=decision.cluster_id,
+        founder_id=previous.founder_id if previous else article.id,
+        canonical_id=canonical.id,
+        canonical_reason=canonical.reason,
+        size=len(members),
+        created_at=previous.created_at if previous else now,
+        updated_at=now,
+    )
+    match = decision.evidence[0] if decision.evidence else None
+    membership = Membership(
+        article_id=article.id,
+        cluster_id=decision.cluster_id,
+        rule=decision.rule,
+        decided_at=now,
+        matched_id=match.other_id if match else None,
+        jaccard=match.jaccard if match else None,
+        containment=match.containment if match else None,
+    )
+    events: list[tuple[str, dict[str, Any]]] = []
+    if previous is None:
+        events.append(("cluster.created", {"article_id": article.id, "canonical_id": canonical.id}))
+    else:
+        evidence = [asdict(m) for m in decision.evidence]
+        events.append(("article.added", {"article_id": article.id, "rule": decision.rule, "evidence": evidence}))
+        if previous.canonical_id != canonical.id:
+            events.append(
+                (
+                    "canonical.changed",
+                    {"article_id": canonical.id, "from": previous.canonical_id, "reason": canonical.reason},
+                )
+            )
+    return ClusterWrite(article.id, hashvalues, article.published_at or article.fetched_at, cluster, membership, events)
+
+
+# -- a whole cycle ---------------------------------------------------------------------------------
+
+
+def run_cycle(settings: Settings, now: datetime, progress: Callable[[str], None] | None = None) -> CycleReport:
+    """One full cycle without a scheduler: every due feed, then dedupe."""
+    reports = []
+    tasks = due_feeds(settings, now)
+    with Fetcher(settings.fetch) as fetcher:
+        for i, task in enumerate(tasks, 1):
+            report = ingest_feed(settings, task.feed_id, now, fetcher)
+            if progress:
+                progress(f"[{i}/{len(tasks)}] {report.summary()}")
+            reports.append(report)
+    dedupe = dedupe_pending(settings, now)
+    if progress:
+        progress(
+            f"dedupe: {dedupe.decided} articles placed, {dedupe.clusters_created} new clusters, "
+            f"{dedupe.joined} joined existing ones"
+        )
+    return CycleReport(reports, dedupe)
+
+
+def register_feed(settings: Settings, url: str, name: str | None, now: datetime) -> tuple[Feed, bool]:
+    """Register a feed by its canonical URL; returns it and whether it was new."""
+    canonical = canonical_url(url)
+    with Store.open(settings.store_url) as store:
+        return store.add_feed(canonical, name or canonical, now)

@@ -1,0 +1,74 @@
+"""Settings: every configuration value in one frozen object, built once at the edge (CLI, DAG task) from
+the environment and passed in. Nothing deeper reads the environment.
+
+Variables (all optional):
+
+- ``WIREDESK_HOME``: where wiredesk keeps its files (default ``./.wiredesk``).
+- ``WIREDESK_STORE_URL``: SQLAlchemy URL of the store (default ``sqlite:///$WIREDESK_HOME/wiredesk.db``).
+- ``WIREDESK_FETCH_ALLOW``: comma-separated hosts and CIDRs the fetcher may reach although they are private
+  or loopback (default: none).
+- ``WIREDESK_POLL_MINUTES``: minutes between two polls of one feed (default 15).
+- ``WIREDESK_SCHEDULE_MINUTES``: minutes between two runs of the ``wiredesk_ingest`` DAG (default 15).
+- ``WIREDESK_WINDOW_DAYS``: days an article stays in the dedupe index, by publication time (default 7).
+- ``WIREDESK_MAX_ARTICLES_PER_POLL``: new articles fetched per feed and poll at most (default 200).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+
+from dedupe import DedupeConfig
+from ingest.config import ExtractConfig, FetchLimits
+from wiredesk.errors import ConfigError
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} is below {minimum}; set it to e.g. {default}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    store_url: str
+    fetch: FetchLimits = field(default_factory=FetchLimits)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    dedupe: DedupeConfig = field(default_factory=DedupeConfig)
+    poll_interval: timedelta = timedelta(minutes=15)
+    max_attempts: int = 3
+    max_articles_per_poll: int = 200
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        home = Path(env.get("WIREDESK_HOME") or ".wiredesk").expanduser().absolute()
+        store_url = env.get("WIREDESK_STORE_URL") or f"sqlite:///{home / 'wiredesk.db'}"
+        allow = tuple(a.strip() for a in env.get("WIREDESK_FETCH_ALLOW", "").split(",") if a.strip())
+        return cls(
+            home=home,
+            store_url=store_url,
+            fetch=FetchLimits(allow=allow),
+            dedupe=DedupeConfig(window_days=_int(env, "WIREDESK_WINDOW_DAYS", 7)),
+            poll_interval=timedelta(minutes=_int(env, "WIREDESK_POLL_MINUTES", 15)),
+            max_articles_per_poll=_int(env, "WIREDESK_MAX_ARTICLES_PER_POLL", 200),
+        )
+
+    def with_store(self, store_url: str) -> Settings:
+        return replace(self, store_url=store_url)
+
+
+def schedule_interval(env: Mapping[str, str] | None = None) -> timedelta:
+    """The DAG's schedule (``WIREDESK_SCHEDULE_MINUTES``, default 15)."""
+    return timedelta(minutes=_int(os.environ if env is None else env, "WIREDESK_SCHEDULE_MINUTES", 15))
