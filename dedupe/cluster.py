@@ -35,9 +35,7 @@ class Clusterer:
     :meth:`index`, asks :meth:`decide`, stores the decision, then reports it back with :meth:`record`.
     """
 
-    def __init__(
-        self, config: DedupeConfig, documents: DocumentLookup, representatives: RepresentativeLookup
-    ) -> None:
+    def __init__(self, config: DedupeConfig, documents: DocumentLookup, representatives: RepresentativeLookup) -> None:
         self._config = config
         self._documents = documents
         self._representatives = representatives

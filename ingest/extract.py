@@ -79,7 +79,9 @@ def _json_ld_objects(tree: Any) -> list[dict[str, Any]]:
 
 
 def _meta(tree: Any, attr: str, value: str) -> str | None:
-    found = tree.xpath(f'//meta[translate(@{attr}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")="{value}"]/@content')
+    found = tree.xpath(
+        f'//meta[translate(@{attr}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")="{value}"]/@content'
+    )
     return str(found[0]).strip() or None if found else None
 
 

@@ -158,7 +158,7 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
             skipped += 1
             continue
         authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
-        names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
+        names = [str(a["name"]) for a in authors if isinstance(a, dict) and a.get("name")]
         summary = item.get("summary") or item.get("content_html") or item.get("content_text")
         entries.append(
             FeedEntry(

@@ -102,7 +102,12 @@ class Fetcher:
                 if status != 200:
                     raise BadStatus(f"fetch: HTTP {status} at {url}", status)
                 declared = r.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in r.headers:
+                if (
+                    declared
+                    and declared.isdigit()
+                    and int(declared) > max_bytes
+                    and "content-encoding" not in r.headers
+                ):
                     raise ResponseTooLarge(f"fetch: body of {_size(int(declared))} over {_size(max_bytes)} at {url}")
                 chunks, size = [], 0
                 for chunk in r.iter_bytes():

@@ -9,9 +9,35 @@ from ingest.errors import InvalidURL
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_")
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "igshid", "mc_cid", "mc_eid",
-        "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wickedid",
-        "cmpid", "ocid", "icid", "ncid", "sr_share", "at_medium", "at_campaign", "smid", "ref_src", "s_cid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gclsrc",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "wickedid",
+        "cmpid",
+        "ocid",
+        "icid",
+        "ncid",
+        "sr_share",
+        "at_medium",
+        "at_campaign",
+        "smid",
+        "ref_src",
+        "s_cid",
     }
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}

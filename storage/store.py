@@ -404,8 +404,14 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables (for summaries and tests)."""
-        tables = {"feeds": t.feeds, "entries": t.entries, "articles": t.articles, "clusters": t.clusters,
-                  "memberships": t.memberships, "events": t.events}
+        tables = {
+            "feeds": t.feeds,
+            "entries": t.entries,
+            "articles": t.articles,
+            "clusters": t.clusters,
+            "memberships": t.memberships,
+            "events": t.events,
+        }
         with self._read() as conn:
             return {
                 name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())

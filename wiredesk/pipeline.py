@@ -72,7 +72,9 @@ class FeedReport:
         """The one-line summary each feed task logs."""
         if self.status == "error":
             return f"{self.name}: error: {self.error}"
-        head = "304 not modified" if self.status == "not_modified" else f"{self.entries} entries, {self.new_entries} new"
+        head = (
+            "304 not modified" if self.status == "not_modified" else f"{self.entries} entries, {self.new_entries} new"
+        )
         line = f"{self.name}: {head}, {self.stored} articles stored, {self.failed} failed"
         return line + (f" ({self.warning})" if self.warning else "")
 
@@ -150,9 +152,15 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
             last_modified=feed.last_modified,
             accept=FEED_ACCEPT,
         )
-        parsed = None if response.not_modified else parse_feed(response.body, url=feed.url, content_type=response.content_type)
+        parsed = (
+            None
+            if response.not_modified
+            else parse_feed(response.body, url=feed.url, content_type=response.content_type)
+        )
     except IngestError as exc:
-        store.record_poll(feed.id, PollRecord("error", now, next_poll, http_status=getattr(exc, "status", None), error=str(exc)))
+        store.record_poll(
+            feed.id, PollRecord("error", now, next_poll, http_status=getattr(exc, "status", None), error=str(exc))
+        )
         return FeedReport(feed.id, feed.name, "error", getattr(exc, "status", None), error=str(exc))
 
     new_entries = 0

@@ -23,6 +23,16 @@ TRACKING = "utm_source=feed&utm_medium=rss&utm_campaign=world"
 
 
 @dataclass(frozen=True)
+class FeedItem:
+    link: str
+    guid: str
+    title: str
+    summary: str
+    date: datetime | None
+    author: str | None
+
+
+@dataclass(frozen=True)
 class Resource:
     body: bytes
     content_type: str
@@ -98,7 +108,7 @@ def _summary(corpus: Corpus, outlet: Outlet, page: Page) -> str:
 
 def _guid(outlet: Outlet, page: Page, base_url: str) -> str:
     if "guid_not_url" in outlet.warts:
-        return f"{outlet.slug}-{hashlib.sha1(page.path.encode()).hexdigest()[:8]}"
+        return f"{outlet.slug}-{hashlib.blake2b(page.path.encode(), digest_size=4).hexdigest()}"
     return base_url + page.path
 
 
@@ -106,18 +116,18 @@ def render_feed(corpus: Corpus, outlet: Outlet, base_url: str) -> Resource:
     pages = sorted(corpus.pages_of(outlet.slug), key=lambda p: p.published, reverse=True)
     newest = max(p.updated or p.published for p in pages)
     home = f"{base_url}/{outlet.slug}/"
-    items = []
+    items: list[FeedItem] = []
     for i, page in enumerate(pages):
         text = corpus.texts[page.text]
         items.append(
-            {
-                "link": _item_link(outlet, page, base_url, i),
-                "guid": _guid(outlet, page, base_url),
-                "title": _headline(corpus, page),
-                "summary": _summary(corpus, outlet, page),
-                "date": _item_date(outlet, page, i),
-                "author": text.byline,
-            }
+            FeedItem(
+                link=_item_link(outlet, page, base_url, i),
+                guid=_guid(outlet, page, base_url),
+                title=_headline(corpus, page),
+                summary=_summary(corpus, outlet, page),
+                date=_item_date(outlet, page, i),
+                author=text.byline,
+            )
         )
     if outlet.feed_format == "json":
         body = _json_feed(outlet, home, base_url, items)
@@ -127,7 +137,7 @@ def render_feed(corpus: Corpus, outlet: Outlet, base_url: str) -> Resource:
     return Resource(_rss(outlet, home, items, newest), "application/rss+xml; charset=utf-8", newest)
 
 
-def _rss(outlet: Outlet, home: str, items: list[dict[str, object]], newest: datetime) -> bytes:
+def _rss(outlet: Outlet, home: str, items: list[FeedItem], newest: datetime) -> bytes:
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">',
@@ -138,24 +148,24 @@ def _rss(outlet: Outlet, home: str, items: list[dict[str, object]], newest: date
         f"<lastBuildDate>{format_datetime(newest)}</lastBuildDate>",
     ]
     for item in items:
-        is_url = str(item["guid"]).startswith("http")
+        is_url = item.guid.startswith("http")
         out += [
             "<item>",
-            f"<title>{xml_escape(str(item['title']))}</title>",
-            f"<link>{xml_escape(str(item['link']))}</link>",
-            f'<guid isPermaLink="{"true" if is_url else "false"}">{xml_escape(str(item["guid"]))}</guid>',
-            f"<description>{xml_escape(str(item['summary']))}</description>",
+            f"<title>{xml_escape(item.title)}</title>",
+            f"<link>{xml_escape(item.link)}</link>",
+            f'<guid isPermaLink="{"true" if is_url else "false"}">{xml_escape(item.guid)}</guid>',
+            f"<description>{xml_escape(item.summary)}</description>",
         ]
-        if isinstance(item["date"], datetime):
-            out.append(f"<pubDate>{format_datetime(item['date'])}</pubDate>")
-        if item["author"]:
-            out.append(f"<dc:creator>{xml_escape(str(item['author']))}</dc:creator>")
+        if item.date is not None:
+            out.append(f"<pubDate>{format_datetime(item.date)}</pubDate>")
+        if item.author:
+            out.append(f"<dc:creator>{xml_escape(item.author)}</dc:creator>")
         out.append("</item>")
     out += ["</channel>", "</rss>"]
     return "\n".join(out).encode("utf-8")
 
 
-def _atom(outlet: Outlet, home: str, base_url: str, items: list[dict[str, object]], newest: datetime) -> bytes:
+def _atom(outlet: Outlet, home: str, base_url: str, items: list[FeedItem], newest: datetime) -> bytes:
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="{xml_escape(base_url)}/">',
@@ -167,21 +177,24 @@ def _atom(outlet: Outlet, home: str, base_url: str, items: list[dict[str, object
     for item in items:
         out += [
             "<entry>",
-            f"<title>{xml_escape(str(item['title']))}</title>",
-            f'<link rel="alternate" type="text/html" href="{xml_escape(str(item["link"]))}"/>',
-            f"<id>{xml_escape(str(item['guid']))}</id>",
+            f"<title>{xml_escape(item.title)}</title>",
+            f'<link rel="alternate" type="text/html" href="{xml_escape(item.link)}"/>',
+            f"<id>{xml_escape(item.guid)}</id>",
         ]
-        if isinstance(item["date"], datetime):
-            out += [f"<published>{item['date'].isoformat()}</published>", f"<updated>{item['date'].isoformat()}</updated>"]
-        if item["author"]:
-            out.append(f"<author><name>{xml_escape(str(item['author']))}</name></author>")
-        summary_type = "html" if str(item["summary"]).startswith("<") else "text"
-        out += [f'<summary type="{summary_type}">{xml_escape(str(item["summary"]))}</summary>', "</entry>"]
+        if item.date is not None:
+            out += [
+                f"<published>{item.date.isoformat()}</published>",
+                f"<updated>{item.date.isoformat()}</updated>",
+            ]
+        if item.author:
+            out.append(f"<author><name>{xml_escape(item.author)}</name></author>")
+        summary_type = "html" if item.summary.startswith("<") else "text"
+        out += [f'<summary type="{summary_type}">{xml_escape(item.summary)}</summary>', "</entry>"]
     out.append("</feed>")
     return "\n".join(out).encode("utf-8")
 
 
-def _json_feed(outlet: Outlet, home: str, base_url: str, items: list[dict[str, object]]) -> bytes:
+def _json_feed(outlet: Outlet, home: str, base_url: str, items: list[FeedItem]) -> bytes:
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": outlet.name,
@@ -190,13 +203,13 @@ def _json_feed(outlet: Outlet, home: str, base_url: str, items: list[dict[str, o
         "items": [],
     }
     for item in items:
-        entry: dict[str, object] = {"id": item["guid"], "url": item["link"], "title": item["title"]}
-        summary = str(item["summary"])
+        entry: dict[str, object] = {"id": item.guid, "url": item.link, "title": item.title}
+        summary = item.summary
         entry["content_html" if summary.startswith("<") else "summary"] = summary
-        if isinstance(item["date"], datetime):
-            entry["date_published"] = item["date"].isoformat()
-        if item["author"]:
-            entry["authors"] = [{"name": item["author"]}]
+        if item.date is not None:
+            entry["date_published"] = item.date.isoformat()
+        if item.author:
+            entry["authors"] = [{"name": item.author}]
         feed["items"].append(entry)  # type: ignore[attr-defined]
     return json.dumps(feed, indent=2, ensure_ascii=False).encode("utf-8")
 

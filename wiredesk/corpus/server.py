@@ -85,10 +85,10 @@ class CorpusServer:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
                 pass
 
-            def do_HEAD(self) -> None:  # noqa: N802 - stdlib naming
+            def do_HEAD(self) -> None:
                 self._serve(head=True)
 
-            def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            def do_GET(self) -> None:
                 self._serve(head=False)
 
             def _serve(self, head: bool) -> None:

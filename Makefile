@@ -1,0 +1,39 @@
+# wiredesk: `make demo` runs the pipeline on the built-in Herat wire corpus, `make test` runs every check.
+# Needs only python3 (3.11), git and make: a pinned uv is bootstrapped into .tools/ on first use.
+
+UV_VERSION := 0.13.9
+PYTHON ?= python3
+UV := .tools/uv-$(UV_VERSION)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: demo test lint typecheck unit sync clean
+
+$(UV):
+	@echo "bootstrapping uv $(UV_VERSION) into .tools/ ..."
+	@$(PYTHON) -m venv .tools/uv-$(UV_VERSION)
+	@.tools/uv-$(UV_VERSION)/bin/python -m pip install --quiet --disable-pip-version-check --index-url https://pypi.org/simple "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+sync: .venv/.synced
+
+demo: .venv/.synced
+	$(UV) run --frozen --no-sync wiredesk demo
+
+lint: .venv/.synced
+	$(UV) run --frozen --no-sync ruff check .
+	$(UV) run --frozen --no-sync ruff format --check .
+
+typecheck: .venv/.synced
+	$(UV) run --frozen --no-sync mypy
+
+unit: .venv/.synced
+	$(UV) run --frozen --no-sync pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf .venv .tools .wiredesk .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,358 @@
+"""The ``wiredesk`` command line. Every command runs the same code path as the DAG (``wiredesk.pipeline``).
+
+Errors print one line (``wiredesk: error: ...``) that says what to do, and exit non-zero; no traceback.
+List output is a table for people, or with ``--json`` one JSON object per line for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from ingest.errors import IngestError
+from storage.errors import StoreError
+from wiredesk.errors import WiredeskError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(WiredeskError):
+    """Wrong arguments: exit code 2."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_since(value: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 time: {value!r} (try 2021-08-12 or 2021-08-12T15:00Z)"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _settings() -> Any:
+    from wiredesk.settings import Settings
+
+    return Settings.from_env()
+
+
+def _emit_json(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from wiredesk.demo import run_demo
+
+    return run_demo(_settings())
+
+
+def cmd_run_once(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from wiredesk.pipeline import run_cycle
+
+    settings = _settings()
+    report = run_cycle(settings, _now(), progress=lambda line: print(line, file=sys.stderr))
+    if args.json:
+        _emit_json([{"counts": report.counts(), "feeds": [asdict(f) for f in report.feeds]}], sys.stdout)
+    else:
+        counts = report.counts()
+        print(
+            f"{counts['feeds_polled']} feeds polled ({counts['feeds_not_modified']} not modified, "
+            f"{counts['feeds_failed']} failed); {counts['articles_stored']} articles stored, "
+            f"{counts['pages_failed']} pages failed; {counts['clusters_created']} clusters created, "
+            f"{counts['articles_joined']} articles joined existing clusters"
+        )
+    return EXIT_OK if not any(f.status == "error" for f in report.feeds) else EXIT_ERROR
+
+
+def cmd_feeds_add(args: argparse.Namespace) -> int:
+    from wiredesk.pipeline import register_feed
+
+    feed, created = register_feed(_settings(), args.url, args.name, _now())
+    print(f"{'added' if created else 'already registered'}: feed {feed.id} {feed.name} <{feed.url}>")
+    return EXIT_OK
+
+
+def cmd_feeds_list(args: argparse.Namespace) -> int:
+    from storage import Store
+    from wiredesk.report import feed_json, when
+
+    with Store.open(_settings().store_url) as store:
+        feeds = store.list_feeds()
+    if args.json:
+        _emit_json((feed_json(f) for f in feeds), sys.stdout)
+        return EXIT_OK
+    if not feeds:
+        print("no feeds yet; add one with: wiredesk feeds add URL --name NAME")
+        return EXIT_OK
+    print(f"{'id':>4}  {'name':<24} {'status':<13} {'last poll':<21} {'errors':>6}  url")
+    for f in feeds:
+        status = f.last_status or "never polled"
+        print(
+            f"{f.id:>4}  {f.name[:24]:<24} {status:<13} {when(f.last_polled_at):<21} {f.consecutive_errors:>6}  {f.url}"
+        )
+        if f.last_error:
+            print(f"{'':6}last error: {f.last_error}")
+    return EXIT_OK
+
+
+def cmd_feeds_import(args: argparse.Namespace) -> int:
+    from wiredesk.opml import read_opml
+    from wiredesk.pipeline import register_feed
+
+    settings = _settings()
+    feeds = read_opml(Path(args.file))
+    added = 0
+    for name, url in feeds:
+        _, created = register_feed(settings, url, name, _now())
+        added += created
+    print(f"imported {len(feeds)} feeds from {args.file}: {added} new, {len(feeds) - added} already registered")
+    return EXIT_OK
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    from storage import Store
+    from wiredesk.report import article_json, when
+
+    with Store.open(_settings().store_url) as store:
+        articles = store.list_articles(since=args.since, limit=args.limit)
+    if args.json:
+        _emit_json((article_json(a) for a in articles), sys.stdout)
+        return EXIT_OK
+    for a in articles:
+        outlet = (a.outlet or "?")[:22]
+        print(
+            f"{when(a.published_at):<21} {outlet:<22} {a.agency or '-':<7} {a.cluster_id or '-':<18} {a.title or '-'}"
+        )
+    print(f"{len(articles)} articles", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_clusters_list(args: argparse.Namespace) -> int:
+    from storage import Store
+
+    with Store.open(_settings().store_url) as store:
+        clusters = store.list_clusters(limit=args.limit)
+        canon = store.articles_by_id([c.canonical_id for c in clusters])
+    if args.json:
+        _emit_json(
+            (
+                {
+                    "id": c.id,
+                    "size": c.size,
+                    "canonical_id": c.canonical_id,
+                    "canonical_reason": c.canonical_reason,
+                    "title": canon[c.canonical_id].title,
+                }
+                for c in clusters
+            ),
+            sys.stdout,
+        )
+        return EXIT_OK
+    for c in clusters:
+        print(f"{c.id}  {c.size:>3}  {canon[c.canonical_id].title or '(no title)'}")
+    return EXIT_OK
+
+
+def cmd_clusters_show(args: argparse.Namespace) -> int:
+    from storage import Store
+    from wiredesk.report import cluster_json, cluster_lines
+
+    with Store.open(_settings().store_url) as store:
+        detail = store.cluster_detail(args.id)
+    if args.json:
+        _emit_json([cluster_json(detail)], sys.stdout)
+    else:
+        print("\n".join(cluster_lines(detail)))
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from ingest.extract import extract_article
+    from wiredesk.settings import Settings
+
+    config = Settings.from_env().extract
+    failures = 0
+    for i, name in enumerate(args.files):
+        try:
+            html = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as exc:
+            raise WiredeskError(f"cannot read {name}: {exc.strerror}") from None
+        url = args.url or (Path(name).resolve().as_uri() if name != "-" else "about:stdin")
+        try:
+            article = extract_article(html, url=url, config=config)
+        except IngestError as exc:
+            failures += 1
+            if args.json:
+                _emit_json([{"path": name, "error": str(exc)}], sys.stdout)
+            else:
+                print(f"wiredesk: error: {name}: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            _emit_json(
+                [
+                    {
+                        "path": name,
+                        "text": article.text,
+                        "title": article.title,
+                        "published": article.published.isoformat() if article.published else None,
+                        "published_source": article.published_source,
+                        "byline": article.byline,
+                        "language": article.language,
+                        "canonical_url": article.canonical_url,
+                        "outlet": article.outlet,
+                        "agencies": list(article.agencies),
+                        "word_count": article.word_count,
+                        "method": article.method,
+                    }
+                ],
+                sys.stdout,
+            )
+        else:
+            if len(args.files) > 1:
+                print(("\n" if i else "") + f"==> {name} <==")
+            print(article.text)
+    return EXIT_ERROR if failures else EXIT_OK
+
+
+def cmd_dedupe(args: argparse.Namespace) -> int:
+    from wiredesk.batch import run_batch_dedupe
+
+    return run_batch_dedupe(args.input, args.output, _settings().dedupe)
+
+
+def cmd_corpus_serve(args: argparse.Namespace) -> int:
+    import time
+
+    from wiredesk.corpus import CorpusServer
+
+    with CorpusServer(port=args.port) as server:
+        print(f"serving the Herat wire corpus at {server.url} (Ctrl-C stops)")
+        for name, url in server.feed_urls():
+            print(f"  {name:<24} {url}")
+        print("register them with: WIREDESK_FETCH_ALLOW=127.0.0.1 wiredesk feeds add URL --name NAME")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return EXIT_OK
+
+
+# -- parser --------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wiredesk",
+        description="Poll news-wire feeds, extract clean articles, cluster near-duplicate versions of a story "
+        "and pick a canonical article. Configuration comes from WIREDESK_* environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("demo", help="run the whole pipeline through Airflow on the built-in Herat wire corpus")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("run-once", help="run one cycle (poll due feeds, fetch, extract, dedupe) without a scheduler")
+    p.add_argument("--json", action="store_true", help="print the cycle's report as one JSON object")
+    p.set_defaults(func=cmd_run_once)
+
+    feeds = sub.add_parser("feeds", help="register and list feeds").add_subparsers(
+        dest="feeds_command", metavar="ACTION", required=True
+    )
+    p = feeds.add_parser("add", help="register a feed (RSS, Atom or JSON Feed) by URL")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--name", help="a short name shown in logs and the Airflow UI (default: the URL)")
+    p.set_defaults(func=cmd_feeds_add)
+    p = feeds.add_parser("list", help="list feeds with their poll state and last error")
+    p.add_argument("--json", action="store_true", help="one JSON object per feed and line")
+    p.set_defaults(func=cmd_feeds_list)
+    p = feeds.add_parser("import-opml", help="register every feed of an OPML file")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_feeds_import)
+
+    p = sub.add_parser("articles", help="list stored articles, newest first")
+    p.add_argument("--since", type=_parse_since, metavar="ISO", help="only articles published at or after this time")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N articles")
+    p.add_argument("--json", action="store_true", help="one JSON object per article and line (with its body)")
+    p.set_defaults(func=cmd_articles)
+
+    clusters = sub.add_parser("clusters", help="list clusters or show one").add_subparsers(
+        dest="clusters_command", metavar="ACTION", required=True
+    )
+    p = clusters.add_parser("list", help="list clusters, largest first")
+    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_clusters_list)
+    p = clusters.add_parser("show", help="show a cluster: canonical article, members and similarities")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_clusters_show)
+
+    p = sub.add_parser("extract", help="print the clean body of HTML pages ('-' reads stdin)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--url", help="the page's URL (resolves relative links; default: the file's path)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per input and line: {"path", "text", "title", "published", ...}',
+    )
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("dedupe", help="cluster a JSONL corpus in batch with the pipeline's matcher")
+    p.add_argument(
+        "--input",
+        required=True,
+        metavar="DOCS.jsonl",
+        help='lines of {"id", "text"} with optional "title", "published" (ISO 8601); - for stdin',
+    )
+    p.add_argument(
+        "--output",
+        required=True,
+        metavar="CLUSTERS.jsonl",
+        help='lines of {"id", "cluster_id"}, in input order; - for stdout',
+    )
+    p.set_defaults(func=cmd_dedupe)
+
+    corpus = sub.add_parser("corpus", help="the built-in Herat wire corpus").add_subparsers(
+        dest="corpus_command", metavar="ACTION", required=True
+    )
+    p = corpus.add_parser("serve", help="serve the corpus on 127.0.0.1 to try wiredesk by hand")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.set_defaults(func=cmd_corpus_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"wiredesk: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (WiredeskError, IngestError, StoreError) as exc:
+        print(f"wiredesk: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("wiredesk: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Human and JSON renderings of what the store holds, shared by the CLI and the demo."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from storage import Article, ClusterDetail, Feed
+
+
+def when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "undated"
+
+
+def _short(text: str | None, width: int) -> str:
+    text = " ".join((text or "(no title)").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _figure(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "-"
+
+
+def cluster_lines(detail: ClusterDetail) -> list[str]:
+    """A cluster with its canonical article, and each member with the evidence that placed it."""
+    c = detail.cluster
+    canonical = next((a for a, _ in detail.members if a.id == c.canonical_id), None)
+    lines = [f"cluster {c.id}: {c.size} version{'s' if c.size != 1 else ''}"]
+    if canonical is not None:
+        lines.append(f'  canonical  "{_short(canonical.title, 70)}"')
+        lines.append(f"             {canonical.outlet or '?'}, {when(canonical.published_at)}; {c.canonical_reason}")
+    lines.append(f"  {'':2}{'outlet':<22} {'title':<46} {'rule':<12} {'jaccard':>7} {'contain':>7} {'words':>6}")
+    for article, m in detail.members:
+        mark = "*" if article.id == c.canonical_id else " "
+        lines.append(
+            f"  {mark} {_short(article.outlet, 22):<22} {_short(article.title, 46):<46} {m.rule:<12} "
+            f"{_figure(m.jaccard):>7} {_figure(m.containment):>7} {article.word_count:>6}"
+        )
+    return lines
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    data = asdict(article)
+    data["agencies"] = [a for a in (article.agency or "").split(",") if a]
+    del data["agency"]
+    for key in ("published_at", "fetched_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
+
+
+def feed_json(feed: Feed) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(feed).items()}
+
+
+def cluster_json(detail: ClusterDetail) -> dict[str, Any]:
+    c = asdict(detail.cluster)
+    for key in ("created_at", "updated_at"):
+        c[key] = c[key].isoformat()
+    c["members"] = []
+    for article, m in detail.members:
+        member = {k: v for k, v in asdict(m).items() if k not in ("cluster_id",)}
+        member["decided_at"] = m.decided_at.isoformat()
+        member |= {
+            "title": article.title,
+            "outlet": article.outlet,
+            "url": article.url,
+            "published_at": article.published_at.isoformat() if article.published_at else None,
+            "word_count": article.word_count,
+            "canonical": article.id == detail.cluster.canonical_id,
+        }
+        c["members"].append(member)
+    return c
