@@ -4,7 +4,7 @@
 
 No feed due is a normal run: ``ingest_feed`` is skipped and ``publish`` still reports zero counts.
 ``dedupe`` runs even when a feed task failed, so the other feeds' articles are clustered. ``publish`` emits an
-event on the ``wiredesk://articles`` Asset carrying the run's counts. Every task retries with exponential
+event on the ``wiredesk_articles`` Asset (wiredesk://store/articles) carrying the run's counts. Every task retries with exponential
 backoff and has an execution timeout. What the tasks do lives in ``wiredesk.pipeline``; this file only wires
 it into Airflow.
 """
@@ -16,9 +16,17 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from wiredesk.dagconfig import ARTICLES_ASSET_URI, DAG_ID, DEFAULT_ARGS, FEED_TASKS_PER_RUN, TIMEOUTS, schedule
+from wiredesk.dagconfig import (
+    ARTICLES_ASSET_NAME,
+    ARTICLES_ASSET_URI,
+    DAG_ID,
+    DEFAULT_ARGS,
+    FEED_TASKS_PER_RUN,
+    TIMEOUTS,
+    schedule,
+)
 
-ARTICLES = Asset(ARTICLES_ASSET_URI)
+ARTICLES = Asset(name=ARTICLES_ASSET_NAME, uri=ARTICLES_ASSET_URI)
 
 
 @dag(

@@ -10,7 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 DAG_ID = "wiredesk_ingest"
-ARTICLES_ASSET_URI = "wiredesk://articles"
+ARTICLES_ASSET_NAME = "wiredesk_articles"
+ARTICLES_ASSET_URI = "wiredesk://store/articles"
 
 
 def schedule() -> timedelta:

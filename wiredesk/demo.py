@@ -115,5 +115,5 @@ def _last_counts(dag_run: object) -> dict[str, int]:
     with create_session() as session:
         extra = session.scalars(query).first()
     if extra is None:
-        raise WiredeskError("the run emitted no wiredesk://articles Asset event")
+        raise WiredeskError("the run emitted no wiredesk_articles Asset event")
     return {k: int(v) for k, v in dict(extra).items()}
