@@ -69,7 +69,11 @@ class Store:
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
         """Connect to ``url`` and bring its schema up to date (unless ``migrate`` is false)."""
-        engine = create_store_engine(url)
+        where = make_url(url).render_as_string(hide_password=True)
+        try:
+            engine = create_store_engine(url)
+        except OSError as exc:
+            raise StoreUnavailable(f"store: cannot create the folder of {where}: {exc.strerror}") from exc
         try:
             if migrate:
                 upgrade(engine)
@@ -78,7 +82,8 @@ class Store:
                     pass
         except (OperationalError, OSError) as exc:
             engine.dispose()
-            raise StoreUnavailable(f"store: cannot open {make_url(url).render_as_string()}: {exc}") from exc
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreUnavailable(f"store: cannot open {where}: {reason}") from exc
         return cls(engine)
 
     def close(self) -> None:

@@ -278,7 +278,11 @@ def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
                 c.id: (c.founder_id, c.canonical_id) for c in store.clusters_by_id(ids).values()
             },
         )
-        for sig in store.indexed_signatures(since=now - timedelta(days=config.window_days)):
+        # The index holds what any pending article may match: articles published within the window before the
+        # oldest pending one. Anchored on publication times, not on the clock, so a backfill of archived
+        # copy clusters exactly as live copy does.
+        oldest = min(a.published_at or a.fetched_at for a in pending)
+        for sig in store.indexed_signatures(since=oldest - timedelta(days=config.window_days)):
             if sig.cluster_id is not None:
                 clusterer.index(sig.article_id, from_bytes(sig.hashvalues, config), sig.cluster_id)
         created = joined = changed = 0

@@ -64,8 +64,8 @@ def test_parsing_the_dag_file_imports_no_pipeline_code(airflow_home: Path) -> No
     """DAG files are parsed often: the heavy imports belong inside the tasks."""
     code = (
         "import runpy, sys; runpy.run_path(sys.argv[1]);"
-        "heavy = [m for m in ('trafilatura', 'datasketch', 'feedparser', 'storage', 'ingest', 'dedupe', 'wiredesk.pipeline')"
-        " if m in sys.modules]; print(','.join(heavy))"
+        "heavy = ('trafilatura', 'datasketch', 'feedparser', 'storage', 'ingest', 'dedupe', 'wiredesk.pipeline');"
+        "print(','.join(m for m in heavy if m in sys.modules))"
     )
     env = {**os.environ, **airflow_local.airflow_environment(airflow_home)}
     done = subprocess.run(

@@ -75,9 +75,7 @@ def test_runs_succeed_even_with_a_broken_feed(two_cycles: Any) -> None:
 
 
 def test_each_feed_task_is_labelled_with_its_feed_name(two_cycles: Any) -> None:
-    labels = {
-        ti.rendered_map_index for ti in two_cycles["first"].get_task_instances() if ti.task_id == "ingest_feed"
-    }
+    labels = {ti.rendered_map_index for ti in two_cycles["first"].get_task_instances() if ti.task_id == "ingest_feed"}
     assert labels == {o.name for o in two_cycles["server"].corpus.outlets} | {"Broken Feed"}
 
 

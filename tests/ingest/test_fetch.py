@@ -170,13 +170,13 @@ def _drip(h: _Handler, q: dict[str, str]) -> None:
 
 
 def _drip_headers(h: _Handler, q: dict[str, str]) -> None:
-    """The status line at once, then the header block one byte every 50 ms (about 1.3 s in all)."""
+    """The status line at once, then the header block one byte every 50 ms (about 1.3 s in all), no body."""
     h.wfile.write(b"HTTP/1.0 200 OK\r\n")
     for byte in b"X-Padding: " + b"a" * 15 + b"\r\n":
         h.wfile.write(bytes([byte]))
         if h.server.release.wait(0.05):
             return
-    h.wfile.write(b"Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
+    h.wfile.write(b"Content-Type: text/plain\r\nContent-Length: 0\r\n\r\n")
 
 
 ROUTES: dict[str, Callable[[_Handler, dict[str, str]], None]] = {
@@ -211,7 +211,7 @@ def server() -> Iterator[LoopbackServer]:
     thread.join(timeout=5)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def fetcher() -> Iterator[Fetcher]:
     with Fetcher(FetchLimits(allow=LOOPBACK)) as f:
         yield f
@@ -279,7 +279,7 @@ def test_404_is_bad_status(corpus_server: CorpusServer, fetcher: Fetcher) -> Non
     assert "404" in str(caught.value)
 
 
-@pytest.mark.parametrize("status", [500, 503, 403, 410])
+@pytest.mark.parametrize("status", [500, 503])
 def test_error_status_is_bad_status(fresh_server: CorpusServer, fetcher: Fetcher, status: int) -> None:
     path = fresh_server.corpus.pages[0].path
     fresh_server.fail(path, status)
@@ -416,7 +416,8 @@ def test_overall_deadline_on_a_dripping_body(server: LoopbackServer) -> None:
 
 @pytest.mark.xfail(
     reason="BUG: the overall deadline is only checked between body chunks, so a server that drips its "
-    "header block byte by byte (each byte within read_timeout_s) is waited on for as long as it likes",
+    "header block byte by byte (each byte within read_timeout_s) is waited on for as long as it likes: "
+    "/drip-headers takes ~1.3 s against deadline_s=0.3 and the fetch returns 200 instead of FetchTimeout",
     strict=True,
 )
 def test_overall_deadline_on_dripping_headers(server: LoopbackServer) -> None:
