@@ -124,7 +124,7 @@ def test_herat_canonicals_match_the_manifest(monkeypatch: pytest.MonkeyPatch) ->
     multi = [p for p in pages if sizes[p.cluster] > 1 and p.canonical]
     assert {p.cluster for p in multi} == {"afp-herat", "ap-herat"}
     for page in multi:
-        founder_id, canonical_id = reps[cluster_of[page.path]]
+        _founder_id, canonical_id = reps[cluster_of[page.path]]
         assert canonical_id == page.path, page.cluster
     (writethru,) = page_by_variant("writethru")
     assert reps[cluster_of[writethru.path]][0] != writethru.path  # canonical changed away from the founder

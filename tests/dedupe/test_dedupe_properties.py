@@ -12,8 +12,8 @@ from dedupe import DedupeConfig, Member, choose_canonical, compare, features, fr
 from dedupe.normalize import shingles
 
 pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 CONFIG = DedupeConfig()
 
@@ -49,7 +49,7 @@ _PIECES = st.one_of(
             "\u00a0",
             "©",
             "All rights reserved.",
-        ]  # fmt: skip
+        ]
     ),
 )
 TEXTS = st.lists(_PIECES, max_size=60).map("".join)

@@ -3,7 +3,7 @@ idempotent, and a store that cannot be opened says so in one line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -162,7 +162,9 @@ def _a_folder(tmp_path: Path) -> str:
     "make_url", [_blocked_by_a_file, _blocked_deeper, _a_folder], ids=["under-a-file", "deeper", "a-folder"]
 )
 @pytest.mark.parametrize("migrate", [True, False])
-def test_unopenable_store_raises_store_unavailable_in_one_line(tmp_path: Path, make_url: Any, migrate: bool) -> None:
+def test_unopenable_store_raises_store_unavailable_in_one_line(
+    tmp_path: Path, make_url: Callable[[Path], str], migrate: bool
+) -> None:
     url = make_url(tmp_path)
     with pytest.raises(StoreUnavailable) as raised:
         Store.open(url, migrate=migrate)

@@ -43,8 +43,13 @@ def new_feed(store: Store, url: str = FEED_URL, name: str = "The Daily Meridian"
 
 
 def entry(n: int, published: datetime | None = None) -> NewEntry:
-    return NewEntry(url=f"https://meridian.example/story-{n}", guid=f"guid-{n}", title=f"Story {n}", author="Desk",
-                    published_at=published)  # fmt: skip
+    return NewEntry(
+        url=f"https://meridian.example/story-{n}",
+        guid=f"guid-{n}",
+        title=f"Story {n}",
+        author="Desk",
+        published_at=published,
+    )
 
 
 def new_article(
@@ -194,7 +199,7 @@ def test_record_poll_ok(store: Store) -> None:
             last_modified="Thu, 12 Aug 2021 14:00:00 GMT",
             title="Meridian World",
             format="rss",
-        ),  # fmt: skip
+        ),
     )
     got = store.get_feed(feed.id)
     assert (got.last_status, got.last_http_status) == ("ok", 200)
@@ -209,8 +214,9 @@ def test_record_poll_ok(store: Store) -> None:
 
 def test_record_poll_not_modified_keeps_validators(store: Store) -> None:
     feed = new_feed(store)
-    store.record_poll(feed.id, poll("ok", 0, http_status=200, etag='"v1"', last_modified="lm-1", title="T",
-                                    format="atom"))  # fmt: skip
+    store.record_poll(
+        feed.id, poll("ok", 0, http_status=200, etag='"v1"', last_modified="lm-1", title="T", format="atom")
+    )
     store.record_poll(feed.id, poll("not_modified", 15, http_status=304))
     got = store.get_feed(feed.id)
     assert (got.last_status, got.last_http_status) == ("not_modified", 304)
@@ -385,8 +391,7 @@ def test_saving_the_same_article_twice_leaves_what_once_leaves(store: Store, set
 
 def test_save_article_without_an_entry(store: Store) -> None:
     assert store.save_article(new_article("a1"))
-    assert store.counts() == {"feeds": 0, "entries": 0, "articles": 1, "clusters": 0, "memberships": 0,
-                              "events": 0}  # fmt: skip
+    assert store.counts() == {"feeds": 0, "entries": 0, "articles": 1, "clusters": 0, "memberships": 0, "events": 0}
 
 
 def test_a_new_version_of_a_url_is_a_new_article(store: Store) -> None:
@@ -505,8 +510,7 @@ def test_write_decision_writes_everything(store: Store) -> None:
     save(store, new_article("a1", published=at(-10)))
     write = cluster_write("a1", published=at(-10), hashvalues=b"\x2a\x00\x00\x00" * 8)
     assert store.write_decision(write)
-    assert store.counts() == {"feeds": 0, "entries": 0, "articles": 1, "clusters": 1, "memberships": 1,
-                              "events": 1}  # fmt: skip
+    assert store.counts() == {"feeds": 0, "entries": 0, "articles": 1, "clusters": 1, "memberships": 1, "events": 1}
     assert store.get_cluster("c-1") == write.cluster
     assert store.get_article("a1").cluster_id == "c-1"
     (sig,) = store.indexed_signatures(since=at(-60))
@@ -551,8 +555,7 @@ def test_write_decision_is_atomic(store: Store) -> None:
     broken = cluster_write("a1", events=[("cluster.created", {"article_id": "a1", "bad": object()})])
     with pytest.raises((TypeError, ValueError, StatementError)):
         store.write_decision(broken)
-    assert store.counts() == {"feeds": 0, "entries": 0, "articles": 1, "clusters": 0, "memberships": 0,
-                              "events": 0}  # fmt: skip
+    assert store.counts() == {"feeds": 0, "entries": 0, "articles": 1, "clusters": 0, "memberships": 0, "events": 0}
     assert store.indexed_signatures(at(-60)) == []
     assert [a.id for a in store.undecided_articles()] == ["a1"]
     # ... and the same decision, repaired, still goes through
@@ -601,8 +604,9 @@ def test_events_are_appended_in_order(store: Store) -> None:
 def test_cluster_upsert_updates_canonical_and_size(store: Store) -> None:
     save(store, new_article("a1", published=at(0)), new_article("a2", published=at(5)))
     assert store.write_decision(cluster_write("a1", decided=T0))
-    update = cluster_write("a2", founder_id="a1", canonical_id="a2", size=2, rule="jaccard", matched_id="a1",
-                           decided=at(30))  # fmt: skip
+    update = cluster_write(
+        "a2", founder_id="a1", canonical_id="a2", size=2, rule="jaccard", matched_id="a1", decided=at(30)
+    )
     assert store.write_decision(update)
     cluster = store.get_cluster("c-1")
     assert (cluster.founder_id, cluster.canonical_id, cluster.size) == ("a1", "a2", 2)
@@ -623,8 +627,9 @@ def test_cluster_members_and_detail(store: Store) -> None:
     )
     assert store.write_decision(cluster_write("m-founder"))
     for n, article_id in enumerate(["m-undated", "m-early", "m-tie-b", "m-tie-a"], start=2):
-        write = cluster_write(article_id, founder_id="m-founder", size=n, rule="jaccard", matched_id="m-founder",
-                              decided=at(n))  # fmt: skip
+        write = cluster_write(
+            article_id, founder_id="m-founder", size=n, rule="jaccard", matched_id="m-founder", decided=at(n)
+        )
         assert store.write_decision(write)
     members = store.cluster_members("c-1")
     assert [a.id for a, _ in members] == ["m-early", "m-founder", "m-tie-a", "m-tie-b", "m-undated"]
