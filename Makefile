@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 $(UV):
 	@echo "bootstrapping uv $(UV_VERSION) into .tools/ ..."
 	@$(PYTHON) -m venv .tools/uv-$(UV_VERSION)
-	@.tools/uv-$(UV_VERSION)/bin/python -m pip install --quiet --disable-pip-version-check --index-url https://pypi.org/simple "uv==$(UV_VERSION)"
+	@.tools/uv-$(UV_VERSION)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 .venv/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --quiet

@@ -159,7 +159,8 @@ class Store:
                 "consecutive_errors": t.feeds.c.consecutive_errors + 1,
             }
         else:
-            values |= {"last_success_at": poll.polled_at, "consecutive_errors": 0, "last_error": None}
+            # A successful poll clears the error; a partial parse records its warning in its place.
+            values |= {"last_success_at": poll.polled_at, "consecutive_errors": 0, "last_error": poll.error}
         if poll.status == "ok":
             values |= {"etag": poll.etag, "last_modified": poll.last_modified}
             if poll.title:
