@@ -4,9 +4,9 @@
 
 No feed due is a normal run: ``ingest_feed`` is skipped and ``publish`` still reports zero counts.
 ``dedupe`` runs even when a feed task failed, so the other feeds' articles are clustered. ``publish`` emits an
-event on the ``wiredesk_articles`` Asset (wiredesk://store/articles) carrying the run's counts. Every task retries with exponential
-backoff and has an execution timeout. What the tasks do lives in ``wiredesk.pipeline``; this file only wires
-it into Airflow.
+event on the ``wiredesk_articles`` Asset (``wiredesk://store/articles``) carrying the run's counts. Every task
+retries with exponential backoff and has an execution timeout. What the tasks do lives in
+``wiredesk.pipeline``; this file only wires it into Airflow.
 """
 
 from __future__ import annotations

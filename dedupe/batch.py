@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from dedupe.canonical import choose_canonical
 from dedupe.cluster import Clusterer
 from dedupe.config import DedupeConfig
 from dedupe.records import Decision, Document, Member
@@ -30,15 +29,14 @@ def dedupe_documents(docs: Iterable[Document], config: DedupeConfig) -> list[Dec
     """Cluster ``docs``; returns one decision per document, in arrival order."""
     by_id: dict[str, Document] = {}
     members: dict[str, list[Member]] = {}
-    reps: dict[str, tuple[str, str]] = {}
 
     def documents(ids: Sequence[str]) -> Mapping[str, Document]:
         return {i: by_id[i] for i in ids if i in by_id}
 
-    def representatives(ids: Sequence[str]) -> Mapping[str, tuple[str, str]]:
-        return {i: reps[i] for i in ids if i in reps}
+    def member_ids(ids: Sequence[str]) -> Mapping[str, Sequence[str]]:
+        return {i: [m.id for m in members[i]] for i in ids if i in members}
 
-    clusterer = Clusterer(config, documents, representatives)
+    clusterer = Clusterer(config, documents, member_ids)
     decisions = []
     for doc in arrival_order(docs):
         if doc.id in by_id:
@@ -46,11 +44,9 @@ def dedupe_documents(docs: Iterable[Document], config: DedupeConfig) -> list[Dec
         by_id[doc.id] = doc
         signature = clusterer.signature(doc)
         decision = clusterer.decide(doc, signature)
-        group = members.setdefault(decision.cluster_id, [])
-        group.append(Member(doc.id, clusterer.features(doc).word_count, doc.published))
-        canonical = choose_canonical(group, config.completeness_tolerance)
-        founder = group[0].id
-        reps[decision.cluster_id] = (founder, canonical.id)
-        clusterer.record(decision, signature, founder, canonical.id)
+        members.setdefault(decision.cluster_id, []).append(
+            Member(doc.id, clusterer.features(doc).word_count, doc.published)
+        )
+        clusterer.record(decision, signature)
         decisions.append(decision)
     return decisions

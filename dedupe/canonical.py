@@ -12,15 +12,20 @@ The reason names the step that decided, with its figures.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dedupe.records import Canonical, Member
 
 _LAST = datetime.max
 
 
+def _utc(when: datetime) -> datetime:
+    """As naive UTC (a naive time is taken as UTC), so that instants compare, not wall clocks."""
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
 def _when(m: Member) -> datetime:
-    return m.published.replace(tzinfo=None) if m.published else _LAST
+    return _utc(m.published) if m.published else _LAST
 
 
 def choose_canonical(members: Sequence[Member], tolerance: float = 0.05) -> Canonical:
@@ -42,5 +47,5 @@ def choose_canonical(members: Sequence[Member], tolerance: float = 0.05) -> Cano
     first = pool[0]
     if len(pool) > 1 and _when(pool[1]) == _when(first):
         return Canonical(first.id, f"lowest id among {len(pool)} equally complete versions published together")
-    when = f"{first.published:%Y-%m-%d %H:%M} UTC" if first.published else "undated"
+    when = f"{_utc(first.published):%Y-%m-%d %H:%M} UTC" if first.published else "undated"
     return Canonical(first.id, f"earliest published ({when}) among {len(pool)} equally complete versions")

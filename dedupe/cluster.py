@@ -1,10 +1,10 @@
 """The cluster decision: which cluster a new document joins, or that it founds a new one.
 
 Candidates come from MinHash LSH over the window of indexed documents. A document joins a cluster only on
-*direct* evidence with the cluster's representatives (its founder and its current canonical), never because
-it resembles some other member: that is what keeps a blend, or a text that shares one passage with a
-member, from chaining two different copies together. When several clusters accept it, the best evidence
-wins; ties go to the smaller cluster id, so decisions do not depend on set iteration order.
+*direct* evidence with every member of it (complete linkage): resembling one member is not enough. That is
+what keeps a blend, or a text that shares one passage with a member, from chaining two different copies
+together, whatever order they arrive in. When several clusters accept it, the cluster whose weakest link
+is strongest wins; ties go to the smaller cluster id, so decisions do not depend on set iteration order.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from dedupe.signature import minhash
 from dedupe.verify import compare
 
 DocumentLookup = Callable[[Sequence[str]], Mapping[str, Document]]
-# cluster id -> (founder id, canonical id)
-RepresentativeLookup = Callable[[Sequence[str]], Mapping[str, tuple[str, str]]]
+MemberLookup = Callable[[Sequence[str]], Mapping[str, Sequence[str]]]  # cluster id -> member document ids
 
 
 def cluster_id_for(founder_id: str) -> str:
@@ -33,16 +32,17 @@ def cluster_id_for(founder_id: str) -> str:
 class Clusterer:
     """The in-memory matcher over the index window. Persistence is the caller's: it loads the window with
     :meth:`index`, asks :meth:`decide`, stores the decision, then reports it back with :meth:`record`.
+    Texts and memberships outside what it has seen come from the ``documents`` and ``members`` lookups.
     """
 
-    def __init__(self, config: DedupeConfig, documents: DocumentLookup, representatives: RepresentativeLookup) -> None:
+    def __init__(self, config: DedupeConfig, documents: DocumentLookup, members: MemberLookup) -> None:
         self._config = config
         self._documents = documents
-        self._representatives = representatives
+        self._member_lookup = members
         self._lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
         self._cluster_of: dict[str, str] = {}
         self._features: dict[str, Features] = {}
-        self._reps: dict[str, tuple[str, str]] = {}
+        self._members: dict[str, list[str]] = {}
 
     def __len__(self) -> int:
         return len(self._cluster_of)
@@ -62,10 +62,13 @@ class Clusterer:
             self._lsh.insert(doc_id, signature)
         self._cluster_of[doc_id] = cluster_id
 
-    def record(self, decision: Decision, signature: LeanMinHash, founder_id: str, canonical_id: str) -> None:
-        """Index a decided document and remember its cluster's current representatives."""
+    def record(self, decision: Decision, signature: LeanMinHash) -> None:
+        """Index a decided (and stored) document as a member of its cluster."""
         self.index(decision.doc_id, signature, decision.cluster_id)
-        self._reps[decision.cluster_id] = (founder_id, canonical_id)
+        if decision.created:
+            self._members[decision.cluster_id] = [decision.doc_id]
+        elif decision.doc_id not in self._members.setdefault(decision.cluster_id, []):
+            self._members[decision.cluster_id].append(decision.doc_id)
 
     def _features_by_id(self, ids: Sequence[str]) -> dict[str, Features]:
         missing = [i for i in ids if i not in self._features]
@@ -81,24 +84,22 @@ class Clusterer:
         clusters = sorted({self._cluster_of[c] for c in candidates})
         if not clusters:
             return Decision(doc.id, cluster_id_for(doc.id), created=True)
-        unknown = [c for c in clusters if c not in self._reps]
+        unknown = [c for c in clusters if c not in self._members]
         if unknown:
-            self._reps.update(self._representatives(unknown))
-        rep_ids = sorted({r for c in clusters if c in self._reps for r in self._reps[c]})
-        rep_features = self._features_by_id(rep_ids)
+            self._members.update({c: list(ids) for c, ids in self._member_lookup(unknown).items()})
+        member_ids = sorted({m for c in clusters for m in self._members.get(c, ())})
+        member_features = self._features_by_id(member_ids)
         best: tuple[float, str, tuple[Match, ...]] | None = None
         for cluster_id in clusters:
-            reps = self._reps.get(cluster_id)
-            if reps is None:
+            members = self._members.get(cluster_id) or []
+            if not members or any(m not in member_features for m in members):
+                continue  # a cluster we cannot see whole is not joined on partial evidence
+            evidence = [compare(new, member_features[m], m, self._config) for m in members]
+            if not all(m.accepted for m in evidence):
                 continue
-            evidence = tuple(
-                compare(new, rep_features[r], r, self._config) for r in dict.fromkeys(reps) if r in rep_features
-            )
-            if not evidence or not all(m.accepted for m in evidence):
-                continue
-            score = min(m.score for m in evidence)
-            if best is None or score > best[0]:
-                best = (score, cluster_id, evidence)
+            weakest = min(m.score for m in evidence)
+            if best is None or weakest > best[0]:
+                best = (weakest, cluster_id, tuple(sorted(evidence, key=lambda m: (-m.score, m.other_id))))
         if best is None:
             return Decision(doc.id, cluster_id_for(doc.id), created=True)
         return Decision(doc.id, best[1], created=False, evidence=best[2])

@@ -35,10 +35,10 @@ def strip_dateline(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word and number tokens of the copy, without dateline, credits or copyright lines."""
-    text = unicodedata.normalize("NFKC", text)
+    # Separators first: NFKC would turn a no-break-space separator ("1\u00a0297") into a plain space.
+    text = unicodedata.normalize("NFKC", _THOUSANDS.sub("", text))
     text = strip_dateline(text)
-    text = _COPYRIGHT.sub(" ", _CREDIT.sub(" ", text))
-    text = _THOUSANDS.sub("", text).replace("’", "'")
+    text = _COPYRIGHT.sub(" ", _CREDIT.sub(" ", text)).replace("’", "'")
     return _TOKEN.findall(text.lower())
 
 

@@ -8,14 +8,12 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Document:
-    """A text to deduplicate. ``agencies`` and ``outlet`` only inform the canonical choice."""
+    """A text to deduplicate, with the publication time that orders arrivals."""
 
     id: str
     text: str
     title: str | None = None
     published: datetime | None = None
-    outlet: str | None = None
-    agencies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,8 @@ class Match:
 
 @dataclass(frozen=True)
 class Decision:
-    """Where a document goes: an existing cluster (with the evidence) or a new one it founds."""
+    """Where a document goes: an existing cluster, with the evidence against each member (strongest
+    first), or a new one it founds."""
 
     doc_id: str
     cluster_id: str

@@ -237,7 +237,7 @@ class Store:
             created = conn.execute(stmt).rowcount == 1
             conn.execute(
                 update(t.entries)
-                .where(t.entries.c.url == article.url)
+                .where(t.entries.c.url == article.url, t.entries.c.article_id.is_distinct_from(article.id))
                 .values(
                     status="fetched",
                     article_id=article.id,
@@ -339,6 +339,18 @@ class Store:
             d = dict(r._mapping)
             mem = Membership(**{c.name: d.pop(f"m_{c.name}") for c in t.memberships.c})
             out.append((Article(**d, cluster_id=cluster_id), mem))
+        return out
+
+    def member_ids(self, cluster_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Cluster id -> ids of its member articles, for each of ``cluster_ids`` that exists."""
+        if not cluster_ids:
+            return {}
+        m = t.memberships.c
+        query = select(m.cluster_id, m.article_id).where(m.cluster_id.in_(list(cluster_ids))).order_by(m.article_id)
+        out: dict[str, list[str]] = {}
+        with self._read() as conn:
+            for row in conn.execute(query):
+                out.setdefault(row.cluster_id, []).append(row.article_id)
         return out
 
     def cluster_detail(self, cluster_id: str) -> ClusterDetail:

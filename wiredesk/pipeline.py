@@ -248,14 +248,7 @@ def _fetch_article(
 
 
 def article_document(article: Article) -> Document:
-    return Document(
-        id=article.id,
-        text=article.body,
-        title=article.title,
-        published=article.published_at,
-        outlet=article.outlet,
-        agencies=tuple(a for a in (article.agency or "").split(",") if a),
-    )
+    return Document(id=article.id, text=article.body, title=article.title, published=article.published_at)
 
 
 def article_member(article: Article) -> Member:
@@ -274,9 +267,7 @@ def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
         clusterer = Clusterer(
             config,
             documents=lambda ids: {i: article_document(a) for i, a in store.articles_by_id(ids).items()},
-            representatives=lambda ids: {
-                c.id: (c.founder_id, c.canonical_id) for c in store.clusters_by_id(ids).values()
-            },
+            members=store.member_ids,
         )
         # The index holds what any pending article may match: articles published within the window before the
         # oldest pending one. Anchored on publication times, not on the clock, so a backfill of archived
@@ -296,7 +287,7 @@ def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
             created += decision.created
             joined += not decision.created
             changed += any(kind == "canonical.changed" for kind, _ in write.events)
-            clusterer.record(decision, signature, write.cluster.founder_id, write.cluster.canonical_id)
+            clusterer.record(decision, signature)
         return DedupeReport(created + joined, created, joined, changed)
 
 

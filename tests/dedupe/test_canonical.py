@@ -132,13 +132,6 @@ def test_naive_and_aware_times_compare() -> None:
     assert choose_canonical(members).id == "naive"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: canonical._when drops the UTC offset (replace(tzinfo=None)) instead of converting to UTC, so "
-        "12:00+04:30 (07:30 UTC) is taken as later than 08:00 UTC, and the reason prints local time as 'UTC'"
-    ),
-    strict=True,
-)
 def test_earliest_compares_instants_not_wall_clocks() -> None:
     kabul = timezone(timedelta(hours=4, minutes=30))
     members = [

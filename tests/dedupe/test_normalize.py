@@ -60,6 +60,7 @@ def test_every_corpus_dateline_is_stripped() -> None:
     datelined = [t for t in corpus.texts.values() if t.dateline]
     assert datelined
     for text in datelined:
+        assert text.dateline
         first = text.paragraphs[0].text
         stripped = strip_dateline(first)
         place = text.dateline.split(",")[0].split("(")[0].strip().lower()
@@ -112,14 +113,6 @@ def test_thousands_separators_fold(separated: str, plain: str, figure: str) -> N
     assert features(separated, 5).numbers == frozenset({figure})
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: tokens() applies NFKC before _THOUSANDS, and NFKC turns U+00A0 / U+202F into a plain space, so "
-        "the (no-break) space separators the regex lists never fold: '1\\u00a0297' -> ['1', '297'], "
-        "not ['1297']"
-    ),
-    strict=True,
-)
 @pytest.mark.parametrize("separator", ["\u00a0", "\u202f"], ids=["nbsp", "narrow-nbsp"])
 def test_no_break_space_thousands_separators_fold(separator: str) -> None:
     assert tokens(f"the death toll climbed to 1{separator}297") == tokens("the death toll climbed to 1,297")

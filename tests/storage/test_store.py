@@ -371,14 +371,6 @@ def _entry_row(settings: Settings, url: str) -> dict[str, Any]:
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: save_article increments entries.attempts even when the article is already stored, so saving "
-        "the same article twice leaves attempts=2 where one save leaves 1 (store docstring: a task that "
-        "runs twice leaves what one run leaves)"
-    ),
-    strict=True,
-)
 def test_saving_the_same_article_twice_leaves_what_once_leaves(store: Store, settings: Settings) -> None:
     feed = new_feed(store)
     store.add_entries(feed.id, [entry(1)], T0)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, create_engine, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import StatementError
 
@@ -35,26 +36,26 @@ def root_cause(exc: BaseException) -> BaseException:
     return exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
 
 
-@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "postgresql"])
+@pytest.mark.parametrize("dialect", [SQLiteDialect(), PGDialect()], ids=["sqlite", "postgresql"])
 def test_naive_datetime_is_refused(dialect: Dialect) -> None:
     with pytest.raises(ValueError, match="naive datetime"):
         UTCDateTime().process_bind_param(datetime(2021, 8, 12, 14, 20), dialect)
 
 
 def test_none_passes_through() -> None:
-    assert UTCDateTime().process_bind_param(None, sqlite.dialect()) is None
-    assert UTCDateTime().process_result_value(None, sqlite.dialect()) is None
+    assert UTCDateTime().process_bind_param(None, SQLiteDialect()) is None
+    assert UTCDateTime().process_result_value(None, SQLiteDialect()) is None
 
 
 @pytest.mark.parametrize("tz", [UTC, KABUL, NEW_YORK_SUMMER], ids=["utc", "kabul", "new-york"])
 def test_sqlite_binds_naive_utc(tz: timezone) -> None:
-    bound = UTCDateTime().process_bind_param(INSTANT.astimezone(tz), sqlite.dialect())
+    bound = UTCDateTime().process_bind_param(INSTANT.astimezone(tz), SQLiteDialect())
     assert bound == INSTANT.replace(tzinfo=None)
 
 
 @pytest.mark.parametrize("tz", [UTC, KABUL, NEW_YORK_SUMMER], ids=["utc", "kabul", "new-york"])
 def test_postgresql_binds_aware_utc(tz: timezone) -> None:
-    bound = UTCDateTime().process_bind_param(INSTANT.astimezone(tz), postgresql.dialect())
+    bound = UTCDateTime().process_bind_param(INSTANT.astimezone(tz), PGDialect())
     assert bound == INSTANT
     assert bound.utcoffset() == timedelta(0)
 
@@ -65,7 +66,7 @@ def test_postgresql_binds_aware_utc(tz: timezone) -> None:
     ids=["naive-utc", "aware-utc", "aware-kabul"],
 )
 def test_results_are_aware_utc(stored: datetime) -> None:
-    got = UTCDateTime().process_result_value(stored, sqlite.dialect())
+    got = UTCDateTime().process_result_value(stored, SQLiteDialect())
     assert got == INSTANT
     assert got is not None
     assert got.tzinfo is UTC
