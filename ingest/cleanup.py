@@ -3,7 +3,7 @@
 Each filter holds for any site. A line is only dropped when it is short (real paragraphs that happen to
 mention "subscribe" survive): comment-form text, share and subscribe prompts, "Read more" and "Related"
 lines, follow-us lines, photo credits (alone or stuck to the end of a paragraph), and a leading headline,
-standfirst, section label or date line repeated from the page header.
+section label, date line or truncated standfirst repeated from the page header.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _BOILERPLATE = [
         r"^(subscribe|sign up|get (the|our) .{0,40}(newsletter|briefing|inbox)|newsletter)\b",
         r"\bsubscribe (now|today|for|to our)\b",
         r"^(read more|read also|also read|see also|more on this|recommended|related)\s*[:\-–—]",
+        r"^(read|see) more\s*[»›>…]*$",
         r"^(related|related (coverage|stories|articles|content)|you may also like|most read|more stories|"
         r"trending( now)?|topics)\s*:?$",
         r"^follow us on\b",
@@ -42,7 +43,10 @@ _TRAILING_CREDIT = re.compile(
     r"\s*(\((AP|AFP|Reuters|Getty Images)( Photo)?[/ ][^)]{0,60}\)|(Photo|Image|Picture)( credit)?\s*:\s*[^.]{0,60})$",
     re.IGNORECASE,
 )
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
 _DATE_LINE = re.compile(
     rf"^((published|updated|posted)( on)?\s*:?\s*)?({_MONTHS})\.? \d{{1,2}},? \d{{4}}\b.{{0,30}}$", re.IGNORECASE
 )
@@ -58,12 +62,15 @@ def _is_boilerplate(line: str) -> bool:
     return any(p.search(line) for p in _BOILERPLATE)
 
 
-def _is_header_echo(line: str, echoes: set[str]) -> bool:
-    """A header element repeated at the top of the body: headline, standfirst, date or section label."""
-    words = line.split()
+def _is_header_echo(line: str, following: str | None, echoes: set[str]) -> bool:
+    """A header element repeated at the top of the body: the headline, a date line, a section label, or a
+    standfirst that merely repeats (truncated) the opening of the next paragraph."""
     if _norm(line) in echoes or _DATE_LINE.match(line):
         return True
-    return len(words) <= 2 and line.isupper()
+    if len(line.split()) <= 2 and line.isupper():
+        return True
+    opening = _norm(line.rstrip(" .…"))
+    return following is not None and len(opening) > 40 and _norm(following).startswith(opening) and line != following
 
 
 def clean_body(text: str, *, title: str | None = None) -> tuple[str, int]:
@@ -73,8 +80,9 @@ def clean_body(text: str, *, title: str | None = None) -> tuple[str, int]:
     lines = [line for line in lines if line]
     kept: list[str] = []
     dropped = 0
-    for line in lines:
-        if not kept and _is_header_echo(line, echoes):
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if not kept and _is_header_echo(line, following, echoes):
             dropped += 1
             continue
         if _is_boilerplate(line):

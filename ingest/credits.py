@@ -22,13 +22,14 @@ _CREDIT = re.compile(
     rf"|^\s*(?:source|credit|via)\s*:\s*(?P<source>{_ALT})\b",
     re.IGNORECASE | re.MULTILINE,
 )
-_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_BY = re.compile(r"^\s*by\b\s*", re.IGNORECASE)
+_PLACE = re.compile(r"\s+in\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*$")  # "Claire Dufour in Kabul"
 _SPLIT = re.compile(r"\s*(?:;|\||,|\band\b|&|\bwith\b)\s*", re.IGNORECASE)
 _AGENCY_IN_NAME = re.compile(
     r"\b(the\s+)?(associated press|agence france[- ]presse|thomson reuters|reuters)\b", re.IGNORECASE
 )
 _AGENCY_CODE_IN_NAME = re.compile(r"\b(AP|AFP)\b")
-_NOT_A_NAME = re.compile(r"\b(source|staff|desk|wire|reporters?|correspondents?|editors?|in \w+)\b", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"\b(source|staff|desk|wire|reporters?|correspondents?|editors?)\b", re.IGNORECASE)
 
 
 def agency_code(name: str) -> str | None:
@@ -66,6 +67,7 @@ def clean_byline(raw: str | None) -> str | None:
     for part in _SPLIT.split(_BY.sub("", raw.strip())):
         part = re.sub(r"\s+(source|via)\b.*$", "", part, flags=re.IGNORECASE).strip(" .:-–—")
         part = _AGENCY_CODE_IN_NAME.sub("", _AGENCY_IN_NAME.sub("", _BY.sub("", part))).strip(" .:-–—")
+        part = _PLACE.sub("", part)
         if not part or agency_code(part) or _NOT_A_NAME.search(part) or len(part.split()) > 5:
             continue
         if part not in names:

@@ -105,7 +105,8 @@ def read_page_meta(tree: Any, url: str) -> PageMeta:
             names = [p.get("name") if isinstance(p, dict) else p for p in people]
             author = ", ".join(n for n in names if isinstance(n, str)) or None
     if published is None:
-        for value in tree.xpath("//article//time/@datetime | //header//time/@datetime"):
+        in_header = tree.xpath("//article//time/@datetime | //header//time/@datetime")
+        for value in in_header or tree.xpath("//time/@datetime"):
             when = parse_time(str(value))
             if when:
                 published = (when, "html:time")

@@ -20,6 +20,8 @@ from ingest.errors import FeedParseError, InvalidURL
 from ingest.records import FeedEntry, ParsedFeed
 from ingest.urls import canonical_url
 
+# Not damage: a feed served under a non-XML type, or with an encoding that differs from its declaration.
+_HARMLESS = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 _JSON_TYPES = ("application/feed+json", "application/json", "text/json")
 
 
@@ -66,9 +68,9 @@ def _struct_time(value: Any) -> datetime | None:
 
 
 def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    # No content-location: feedparser would resolve a non-URL GUID ("4127") against it. Links are resolved
+    # below, against the feed's URL, after feedparser has applied any xml:base.
+    headers = {"content-type": content_type} if content_type else None
     parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=True, sanitize_html=True)
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
@@ -80,6 +82,8 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
     for item in parsed.entries:
         link = item.get("link") or _first_alternate(item)
         guid = item.get("id")
+        if item.get("guidislink") and not str(link).startswith(("http://", "https://")):
+            link = None  # feedparser took the link from a GUID that is no URL: the GUID is only a hint
         if not link and guid and str(guid).startswith(("http://", "https://")):
             link = guid
         try:
@@ -101,8 +105,9 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
             )
         )
     warnings = []
-    if parsed.get("bozo") and parsed.get("bozo_exception") is not None:
-        warnings.append(f"malformed feed, kept {len(entries)} entries ({parsed.bozo_exception})")
+    damage = parsed.get("bozo_exception")
+    if parsed.get("bozo") and damage is not None and not isinstance(damage, _HARMLESS):
+        warnings.append(f"malformed feed, kept {len(_dedupe(entries))} entries ({damage})")
     if skipped:
         warnings.append(f"{skipped} entries without a usable link skipped")
     return ParsedFeed(

@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
-import time
 from types import TracebackType
 
 import httpcore
 import httpx
 
 from ingest.config import FetchLimits
+from ingest.deadline import deadline
+from ingest.deadline import passed as deadline_passed
 from ingest.errors import BadStatus, FetchError, FetchTimeout, ResponseTooLarge, TooManyRedirects
 from ingest.guard import AddressPolicy, GuardedBackend
 from ingest.records import Response
@@ -75,11 +76,11 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        deadline = time.monotonic() + self._limits.deadline_s
         seen = {url}
         current = url
         for _ in range(self._limits.max_redirects + 1):
-            response = self._exchange(current, headers, max_bytes, deadline)
+            with deadline(self._limits.deadline_s):
+                response = self._exchange(current, headers, max_bytes)
             if response.status not in _REDIRECTS:
                 return response
             location = response.headers.get("location")
@@ -91,7 +92,7 @@ class Fetcher:
             seen.add(current)
         raise TooManyRedirects(f"fetch: more than {self._limits.max_redirects} redirects from {url}")
 
-    def _exchange(self, url: str, headers: dict[str, str], max_bytes: int, deadline: float) -> Response:
+    def _exchange(self, url: str, headers: dict[str, str], max_bytes: int) -> Response:
         try:
             with self._client.stream("GET", url, headers=headers) as r:
                 status = r.status_code
@@ -114,11 +115,11 @@ class Fetcher:
                     size += len(chunk)
                     if size > max_bytes:
                         raise ResponseTooLarge(f"fetch: body over {_size(max_bytes)} at {url}")
-                    if time.monotonic() > deadline:
-                        raise FetchTimeout(f"fetch: deadline of {self._limits.deadline_s:g} s passed at {url}")
                     chunks.append(chunk)
                 return Response(str(r.url), status, dict(r.headers), b"".join(chunks))
         except httpx.TimeoutException as exc:
+            if deadline_passed():
+                raise FetchTimeout(f"fetch: deadline of {self._limits.deadline_s:g} s passed at {url}") from exc
             raise FetchTimeout(f"fetch: timed out ({type(exc).__name__}) at {url}") from exc
         except httpx.DecodingError as exc:
             raise FetchError(f"fetch: undecodable body ({exc}) at {url}") from exc

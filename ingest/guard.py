@@ -2,7 +2,8 @@
 
 The check runs at connect time on the addresses the host actually resolves to (so a DNS answer that
 changes between a check and the connection cannot slip through), for the first request and every
-redirect alike. ``FetchLimits.allow`` (``WIREDESK_FETCH_ALLOW``) exempts named hosts and CIDRs.
+redirect alike. ``FetchLimits.allow`` (``WIREDESK_FETCH_ALLOW``) exempts named hosts and CIDRs. The streams it
+opens also carry the fetch's overall deadline (:mod:`ingest.deadline`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import httpcore
 from httpcore._backends.sync import SyncBackend
 
+from ingest.deadline import DeadlineStream, bounded
 from ingest.errors import BlockedAddress
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -86,7 +88,8 @@ class GuardedBackend(httpcore.NetworkBackend):
                 refused.append(str(address))
                 continue
             try:
-                return self._inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
+                stream = self._inner.connect_tcp(str(address), port, bounded(timeout), local_address, socket_options)
+                return DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
         if last_error is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from ingest.errors import InvalidURL
 
@@ -41,6 +41,7 @@ TRACKING_PARAMS = frozenset(
     }
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": everything else is percent-encoded
 
 
 def _is_tracking(name: str) -> bool:
@@ -51,14 +52,16 @@ def _is_tracking(name: str) -> bool:
 def canonical_url(url: str, base: str | None = None) -> str:
     """Absolute http(s) URL without fragment, default port or tracking parameters.
 
-    The scheme and host are lower-cased, an empty path becomes ``/`` and the remaining query parameters
-    keep their order (some sites depend on it). Raises :class:`InvalidURL` for anything else.
+    The scheme and host are lower-cased, the path is percent-encoded where it must be (an empty path becomes
+    ``/``), and the remaining query parameters keep their order (some sites depend on it). Raises
+    :class:`InvalidURL` for anything else.
     """
     raw = url.strip()
     if base:
         raw = urljoin(base, raw)
     try:
         parts = urlsplit(raw)
+        path = quote(parts.path.strip(), safe=_PATH_SAFE) or "/"
         port = parts.port
     except ValueError as exc:
         raise InvalidURL(f"url: {exc}: {url!r}") from exc
@@ -70,4 +73,4 @@ def canonical_url(url: str, base: str | None = None) -> str:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    return urlunsplit((scheme, netloc, path, query, ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -116,7 +117,7 @@ def test_invalid_even_with_base() -> None:
 
 
 def test_invalid_message_names_the_url() -> None:
-    with pytest.raises(InvalidURL, match="ftp://x.example"):
+    with pytest.raises(InvalidURL, match=re.escape("ftp://x.example")):
         canonical_url("ftp://x.example/")
 
 
@@ -135,12 +136,6 @@ def test_idempotent_examples(url: str) -> None:
     assert canonical_url(once) == once
 
 
-@pytest.mark.xfail(
-    reason="BUG: whitespace before a dropped fragment (or dropped tracking query) stays at the end of the "
-    "path, and is stripped on the next pass: canonical_url('https://news.example.org/a #top') == "
-    "'https://news.example.org/a ' but canonical_url of that == 'https://news.example.org/a'",
-    strict=True,
-)
 @pytest.mark.parametrize("url", ["https://news.example.org/a #top", "https://news.example.org/a ?utm_source=x"])
 def test_idempotent_with_whitespace_before_dropped_parts(url: str) -> None:
     once = canonical_url(url)
@@ -151,8 +146,9 @@ def test_idempotent_with_whitespace_before_dropped_parts(url: str) -> None:
 
 
 def test_idempotent_property() -> None:
-    hypothesis = pytest.importorskip("hypothesis")
-    st = pytest.importorskip("hypothesis.strategies")
+    pytest.importorskip("hypothesis")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     label = st.text(alphabet="abcdefxyzABCXYZ0189", min_size=1, max_size=10)
     host = st.lists(label, min_size=1, max_size=4).map(".".join)
@@ -176,8 +172,8 @@ def test_idempotent_property() -> None:
 
     urls = st.builds(assemble, scheme, host, port, path, query, fragment)
 
-    @hypothesis.settings(max_examples=100, deadline=None, database=None)
-    @hypothesis.given(urls)
+    @settings(max_examples=100, deadline=None, database=None)
+    @given(urls)
     def check(url: str) -> None:
         once = canonical_url(url)
         assert canonical_url(once) == once
@@ -189,16 +185,17 @@ def test_idempotent_property() -> None:
 
 def test_tracking_free_property() -> None:
     """Exactly the tracking parameters go; the others stay, in order, with their values."""
-    hypothesis = pytest.importorskip("hypothesis")
-    st = pytest.importorskip("hypothesis.strategies")
+    pytest.importorskip("hypothesis")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     tracking = st.sampled_from(["utm_source", "utm_campaign", "fbclid", "gclid", "mc_cid", "_ga", "ocid"])
     kept = st.text(alphabet="abcdegkmnrz", min_size=1, max_size=6).filter(lambda n: n not in TRACKING_PARAMS)
     value = st.text(alphabet="abc0123", max_size=6)
     params = st.lists(st.tuples(st.one_of(tracking, kept), value), max_size=8)
 
-    @hypothesis.settings(max_examples=100, deadline=None, database=None)
-    @hypothesis.given(params)
+    @settings(max_examples=100, deadline=None, database=None)
+    @given(params)
     def check(pairs: list[tuple[str, str]]) -> None:
         query = "&".join(f"{k}={v}" for k, v in pairs)
         result = canonical_url(f"https://news.example.org/a?{query}")
