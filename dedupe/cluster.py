@@ -99,7 +99,8 @@ class Clusterer:
                 continue
             weakest = min(m.score for m in evidence)
             if best is None or weakest > best[0]:
-                best = (weakest, cluster_id, tuple(sorted(evidence, key=lambda m: (-m.score, m.other_id))))
+                ranked = sorted(evidence, key=lambda m: (-m.score, -m.jaccard, m.other_id))
+                best = (weakest, cluster_id, tuple(ranked))
         if best is None:
             return Decision(doc.id, cluster_id_for(doc.id), created=True)
         return Decision(doc.id, best[1], created=False, evidence=best[2])

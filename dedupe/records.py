@@ -50,8 +50,8 @@ class Match:
 
 @dataclass(frozen=True)
 class Decision:
-    """Where a document goes: an existing cluster, with the evidence against each member (strongest
-    first), or a new one it founds."""
+    """Where a document goes: an existing cluster, with the evidence against each member (strongest first:
+    by score, then Jaccard), or a new one it founds."""
 
     doc_id: str
     cluster_id: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -231,7 +232,7 @@ class Store:
 
     def save_article(self, article: NewArticle) -> bool:
         """Store one version of an article and mark its entry fetched; returns whether it was new."""
-        values = {f: getattr(article, f) for f in NewArticle.__dataclass_fields__}
+        values = asdict(article)
         with self._tx() as conn:
             stmt = self._insert(t.articles).values(**values).on_conflict_do_nothing(index_elements=["id"])
             created = conn.execute(stmt).rowcount == 1
@@ -391,17 +392,7 @@ class Store:
                 .values(id=c.id, created_at=c.created_at, **cluster_values)
                 .on_conflict_do_update(index_elements=["id"], set_=cluster_values)
             )
-            conn.execute(
-                t.memberships.insert().values(
-                    article_id=mem.article_id,
-                    cluster_id=mem.cluster_id,
-                    matched_id=mem.matched_id,
-                    jaccard=mem.jaccard,
-                    containment=mem.containment,
-                    rule=mem.rule,
-                    decided_at=mem.decided_at,
-                )
-            )
+            conn.execute(t.memberships.insert().values(**asdict(mem)))
             for kind, detail in write.events:
                 conn.execute(
                     t.events.insert().values(

@@ -9,6 +9,7 @@ that nothing changed upstream is fetched again (304s) and nothing is stored twic
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -83,8 +84,14 @@ def run_demo(base: Settings, out: Callable[[str], None] = print) -> int:
         out(f"page error: {url}: {error}")
     out("")
     out(f"done in {time.monotonic() - started:.0f} s. Explore the demo store with:")
-    out(f"  WIREDESK_HOME={home} uv run wiredesk clusters list")
+    out(f"  WIREDESK_HOME={home} {_wiredesk_command()} clusters list")
     return 0 if first["feeds_failed"] == 0 else 1
+
+
+def _wiredesk_command() -> str:
+    """How to call wiredesk again from this environment (the venv's script when there is one)."""
+    script = Path(sys.executable).with_name("wiredesk")
+    return str(script) if script.exists() else "wiredesk"
 
 
 def _cycle(settings: Settings, run_time: datetime, out: Callable[[str], None]) -> dict[str, int]:

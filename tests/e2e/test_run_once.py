@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -124,3 +125,17 @@ def test_store_unavailable_raises_for_the_run(tmp_path: Path) -> None:
     settings = Settings.from_env({"WIREDESK_HOME": str(blocker / "home")})
     with pytest.raises(StoreUnavailable):
         pipeline.run_cycle(settings, T0)
+
+
+def test_raw_html_is_kept_compressed_for_re_extraction(settings: Settings, fresh_server: CorpusServer) -> None:
+    register_corpus(settings, fresh_server, T0)
+    pipeline.run_cycle(settings, T0)
+    with Store.open(settings.store_url) as store:
+        for article in store.list_articles():
+            raw = store.raw_html(article.id)
+            assert raw is not None
+            served = fresh_server._lookup(article.url.removeprefix(fresh_server.url))[0]
+            assert served is not None
+            assert zlib.decompress(raw) == served.body
+            assert len(raw) < len(served.body)
+            assert article.extractor == "trafilatura+cleanup"
