@@ -11,7 +11,8 @@ from dedupe.config import DedupeConfig
 from dedupe.normalize import features, tokens
 from dedupe.records import Canonical, Decision, Document, Features, Match, Member
 from dedupe.signature import from_bytes, minhash, to_bytes
-from dedupe.verify import compare
+from dedupe.story import Stories, story_id_for
+from dedupe.verify import compare, passage
 
 __all__ = [
     "Canonical",
@@ -22,6 +23,7 @@ __all__ = [
     "Features",
     "Match",
     "Member",
+    "Stories",
     "arrival_order",
     "choose_canonical",
     "cluster_id_for",
@@ -30,6 +32,8 @@ __all__ = [
     "features",
     "from_bytes",
     "minhash",
+    "passage",
+    "story_id_for",
     "to_bytes",
     "tokens",
 ]

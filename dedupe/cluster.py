@@ -18,7 +18,7 @@ from dedupe.config import DedupeConfig
 from dedupe.normalize import features
 from dedupe.records import Decision, Document, Features, Match
 from dedupe.signature import minhash
-from dedupe.verify import compare
+from dedupe.verify import compare, passage
 
 DocumentLookup = Callable[[Sequence[str]], Mapping[str, Document]]
 MemberLookup = Callable[[Sequence[str]], Mapping[str, Sequence[str]]]  # cluster id -> member document ids
@@ -101,6 +101,19 @@ class Clusterer:
             if best is None or weakest > best[0]:
                 ranked = sorted(evidence, key=lambda m: (-m.score, -m.jaccard, m.other_id))
                 best = (weakest, cluster_id, tuple(ranked))
+        chosen = best[1] if best else cluster_id_for(doc.id)
+        links = self._story_links(new, candidates, chosen)
         if best is None:
-            return Decision(doc.id, cluster_id_for(doc.id), created=True)
-        return Decision(doc.id, best[1], created=False, evidence=best[2])
+            return Decision(doc.id, chosen, created=True, links=links)
+        return Decision(doc.id, chosen, created=False, evidence=best[2], links=links)
+
+    def _story_links(self, new: Features, candidates: list[str], own: str) -> tuple[tuple[str, Match], ...]:
+        """For every other cluster among the candidates, the strongest passage shared with one of its members."""
+        others = [c for c in candidates if self._cluster_of[c] != own]
+        best: dict[str, Match] = {}
+        for other_id, other in self._features_by_id(others).items():
+            match = passage(new, other, other_id, self._config)
+            cluster = self._cluster_of[other_id]
+            if match.accepted and (cluster not in best or match.containment > best[cluster].containment):
+                best[cluster] = match
+        return tuple(sorted(best.items()))

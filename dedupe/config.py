@@ -16,6 +16,10 @@ class DedupeConfig:
     - ``containment_threshold``: share of the shorter text found in the longer one that makes a trim or
       a write-thru; ``min_shingles`` is the fewest shingles a text needs for containment to count.
     - ``numbers_min_overlap``: below this share of shared figures, two texts report different events.
+    - ``story_min_shared``/``story_containment``: a story link (two clusters sharing a passage) needs at least
+      this many shared shingles, making at least this share of the shorter text; ``story_numeric_overlap``
+      is the least share of the shorter text's figure-bearing shingles found in the other (templated reports
+      share their wording, never their figures).
     - ``window_days``: how long, by publication time, an article stays in the index.
     - ``completeness_tolerance``: versions within this share of the longest count as equally complete.
     """
@@ -28,5 +32,8 @@ class DedupeConfig:
     containment_threshold: float = 0.8
     min_shingles: int = 20
     numbers_min_overlap: float = 0.5
+    story_min_shared: int = 60
+    story_containment: float = 0.25
+    story_numeric_overlap: float = 0.2
     window_days: int = 7
     completeness_tolerance: float = 0.05

@@ -51,8 +51,10 @@ def shingles(words: list[str], size: int) -> frozenset[bytes]:
 
 def features(text: str, shingle_size: int) -> Features:
     words = tokens(text)
+    shingled = shingles(words, shingle_size)
     return Features(
-        shingles=shingles(words, shingle_size),
+        shingles=shingled,
+        numeric=frozenset(s for s in shingled if any(48 <= c <= 57 for c in s)),
         numbers=frozenset(w for w in words if w[0].isdigit()),
         weekdays=frozenset(w for w in words if w in _WEEKDAYS),
         word_count=len(words),

@@ -24,14 +24,16 @@ class Features:
     numbers: frozenset[str]
     weekdays: frozenset[str]
     word_count: int
+    numeric: frozenset[bytes] = frozenset()  # the shingles that carry a figure
 
 
 @dataclass(frozen=True)
 class Match:
     """Verified evidence between a new document and an indexed one.
 
-    ``rule`` is ``jaccard`` (near-verbatim), ``containment`` (trim or write-thru), or, for a rejection,
-    ``numbers-differ`` / ``weekdays-differ`` / ``below-threshold``.
+    ``rule`` is ``jaccard`` (near-verbatim), ``containment`` (trim or write-thru), ``passage`` (a story link:
+    a substantial shared passage), or, for a rejection, ``numbers-differ`` / ``weekdays-differ`` /
+    ``below-threshold``.
     """
 
     other_id: str
@@ -41,7 +43,7 @@ class Match:
 
     @property
     def accepted(self) -> bool:
-        return self.rule in ("jaccard", "containment")
+        return self.rule in ("jaccard", "containment", "passage")
 
     @property
     def score(self) -> float:
@@ -57,6 +59,7 @@ class Decision:
     cluster_id: str
     created: bool
     evidence: tuple[Match, ...] = ()
+    links: tuple[tuple[str, Match], ...] = ()  # (other cluster id, passage evidence): story links
 
     @property
     def rule(self) -> str:

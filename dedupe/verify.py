@@ -17,6 +17,28 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def passage(new: Features, other: Features, other_id: str, config: DedupeConfig) -> Match:
+    """Whether two texts of different copies share a substantial passage (a story link), and the figures.
+
+    The passage must be long (``story_min_shared`` shingles) and a fair share of the shorter text; templated
+    reports, which share their wording but none of their figures, fail the figure test; texts naming
+    disjoint weekdays report different days.
+    """
+    inter = len(new.shingles & other.shingles)
+    union = len(new.shingles) + len(other.shingles) - inter
+    smaller = min(len(new.shingles), len(other.shingles))
+    jaccard = round(inter / union, 4) if union else 0.0
+    containment = round(inter / smaller, 4) if smaller else 0.0
+    if inter < config.story_min_shared or containment < config.story_containment:
+        return Match(other_id, jaccard, containment, "below-threshold")
+    figures = min(new.numeric, other.numeric, key=len)
+    if len(figures) >= 5 and len(new.numeric & other.numeric) / len(figures) < config.story_numeric_overlap:
+        return Match(other_id, jaccard, containment, "numbers-differ")
+    if new.weekdays and other.weekdays and not new.weekdays & other.weekdays:
+        return Match(other_id, jaccard, containment, "weekdays-differ")
+    return Match(other_id, jaccard, containment, "passage")
+
+
 def compare(new: Features, other: Features, other_id: str, config: DedupeConfig) -> Match:
     """Exact similarity of two texts and the rule it satisfies (or the reason it fails)."""
     inter = len(new.shingles & other.shingles)

@@ -6,11 +6,12 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from dedupe import DedupeConfig, Document, dedupe_documents
+from dedupe import Decision, DedupeConfig, Document, Stories, dedupe_documents
 from wiredesk.errors import WiredeskError
 
 
@@ -74,14 +75,33 @@ def read_documents(handle: IO[str], name: str) -> tuple[list[Document], list[Any
     return docs, ids
 
 
-def run_batch_dedupe(input_name: str, output_name: str, config: DedupeConfig) -> int:
+def explanation(decision: Decision) -> dict[str, Any]:
+    """The evidence behind one document's placement: each member compared, and each story link."""
+    return {
+        "id": decision.doc_id,
+        "cluster_id": decision.cluster_id,
+        "decision": "founded" if decision.created else "joined",
+        "evidence": [asdict(m) for m in decision.evidence],
+        "story_links": [{"cluster_id": cluster, **asdict(m)} for cluster, m in decision.links],
+    }
+
+
+def run_batch_dedupe(input_name: str, output_name: str, config: DedupeConfig, explain: str | None = None) -> int:
     with _open(input_name, "r") as handle:
         docs, ids = read_documents(handle, input_name)
     print(f"deduplicating {len(docs)} documents ...", file=sys.stderr)
-    decisions = {d.doc_id: d for d in dedupe_documents(docs, config)}
+    ordered = dedupe_documents(docs, config)
+    stories = Stories().apply(ordered)
+    decisions = {d.doc_id: d for d in ordered}
     with _open(output_name, "w") as out:
         for doc, raw_id in zip(docs, ids, strict=True):
-            out.write(json.dumps({"id": raw_id, "cluster_id": decisions[doc.id].cluster_id}) + "\n")
-    clusters = len({d.cluster_id for d in decisions.values()})
-    print(f"{len(docs)} documents in {clusters} clusters", file=sys.stderr)
+            cluster = decisions[doc.id].cluster_id
+            out.write(json.dumps({"id": raw_id, "cluster_id": cluster, "story_id": stories.story_of(cluster)}) + "\n")
+    if explain:
+        with _open(explain, "w") as out:
+            for decision in ordered:
+                out.write(json.dumps(explanation(decision)) + "\n")
+    clusters = len({d.cluster_id for d in ordered})
+    story_count = len({stories.story_of(d.cluster_id) for d in ordered})
+    print(f"{len(docs)} documents in {clusters} clusters and {story_count} stories", file=sys.stderr)
     return 0

@@ -232,7 +232,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_dedupe(args: argparse.Namespace) -> int:
     from wiredesk.batch import run_batch_dedupe
 
-    return run_batch_dedupe(args.input, args.output, _settings().dedupe)
+    return run_batch_dedupe(args.input, args.output, _settings().dedupe, explain=args.explain)
 
 
 def cmd_corpus_serve(args: argparse.Namespace) -> int:
@@ -323,7 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         required=True,
         metavar="CLUSTERS.jsonl",
-        help='lines of {"id", "cluster_id"}, in input order; - for stdout',
+        help='lines of {"id", "cluster_id", "story_id"}, in input order; - for stdout',
+    )
+    p.add_argument(
+        "--explain",
+        metavar="EVIDENCE.jsonl",
+        help="also write, per document in decision order, the evidence of its placement and its story links",
     )
     p.set_defaults(func=cmd_dedupe)
 

@@ -121,10 +121,21 @@ def _corpus_jsonl(server: CorpusServer, path: Path) -> None:
 def test_dedupe_batch_writes_one_line_per_input_in_order(corpus_server: CorpusServer, tmp_path: Path) -> None:
     docs, clusters = tmp_path / "docs.jsonl", tmp_path / "clusters.jsonl"
     _corpus_jsonl(corpus_server, docs)
-    assert main(["dedupe", "--input", str(docs), "--output", str(clusters)]) == 0
+    explain = tmp_path / "evidence.jsonl"
+    assert main(["dedupe", "--input", str(docs), "--output", str(clusters), "--explain", str(explain)]) == 0
+    evidence = [json.loads(line) for line in explain.read_text().splitlines()]
+    assert len(evidence) == len(corpus_server.corpus.pages)
+    joined = [e for e in evidence if e["decision"] == "joined"]
+    assert joined
+    assert all(e["evidence"] and all(m["rule"] in ("jaccard", "containment") for m in e["evidence"]) for e in joined)
+    blend = next(e for e in evidence if e["id"].startswith("/crossroads/2021/08/12"))
+    assert {link["rule"] for link in blend["story_links"]} == {"passage"}
+    assert len(blend["story_links"]) == 2
     rows = [json.loads(line) for line in clusters.read_text().splitlines()]
     assert [r["id"] for r in rows] == [p.path for p in corpus_server.corpus.pages]
-    assert all(set(r) == {"id", "cluster_id"} for r in rows)
+    assert all(set(r) == {"id", "cluster_id", "story_id"} for r in rows)
+    herat = {r["story_id"] for r in rows if r["id"].startswith(("/globe/world/2021/08/12", "/crossroads/2021/08/12"))}
+    assert len(herat) == 1, "the AP, AFP and blend clusters are one story"
     got: dict[str, set[str]] = {}
     for row in rows:
         got.setdefault(row["cluster_id"], set()).add(row["id"])
