@@ -7,7 +7,7 @@ UV := .tools/uv-$(UV_VERSION)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: demo test lint typecheck unit sync clean
+.PHONY: demo test lint typecheck unit sync clean eval-dedupe
 
 $(UV):
 	@echo "bootstrapping uv $(UV_VERSION) into .tools/ ..."
@@ -34,6 +34,9 @@ unit: .venv/.synced
 	$(UV) run --frozen --no-sync pytest
 
 test: lint typecheck unit
+
+eval-dedupe: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/dedupe_eval.py
 
 clean:
 	rm -rf .venv .tools .wiredesk .pytest_cache .mypy_cache .ruff_cache
