@@ -1,10 +1,12 @@
 """The cluster decision: which cluster a new document joins, or that it founds a new one.
 
 Candidates come from MinHash LSH over the window of indexed documents. A document joins a cluster only on
-*direct* evidence with every member of it (complete linkage): resembling one member is not enough. That is
-what keeps a blend, or a text that shares one passage with a member, from chaining two different copies
-together, whatever order they arrive in. When several clusters accept it, the cluster whose weakest link
-is strongest wins; ties go to the smaller cluster id, so decisions do not depend on set iteration order.
+*direct* evidence with the cluster as a whole: it must match at least half of the members, and be related
+to every one of them (no member that shares less than half of the shorter text, or reports another event).
+Resembling one member is not enough: that is what keeps a blend, or a text that shares one passage with a
+member, from chaining two different copies together, whatever order they arrive in. When several clusters
+accept it, the cluster whose weakest link is strongest wins; ties go to the smaller cluster id, so decisions
+do not depend on set iteration order.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ class Clusterer:
             if not members or any(m not in member_features for m in members):
                 continue  # a cluster we cannot see whole is not joined on partial evidence
             evidence = [compare(new, member_features[m], m, self._config) for m in members]
-            if not all(m.accepted for m in evidence):
+            if not self._joins(evidence):
                 continue
             weakest = min(m.score for m in evidence)
             if best is None or weakest > best[0]:
@@ -106,6 +108,16 @@ class Clusterer:
         if best is None:
             return Decision(doc.id, chosen, created=True, links=links)
         return Decision(doc.id, chosen, created=False, evidence=best[2], links=links)
+
+    def _joins(self, evidence: list[Match]) -> bool:
+        """Direct evidence with the cluster: a match with at least half of its members, and no member that is
+        unrelated (sharing less than ``related_floor`` of the shorter text) or reports another event."""
+        matched = sum(m.accepted for m in evidence)
+        if matched == 0 or 2 * matched < len(evidence):
+            return False
+        return all(
+            m.accepted or (m.rule == "below-threshold" and m.score >= self._config.related_floor) for m in evidence
+        )
 
     def _story_links(self, new: Features, candidates: list[str], own: str) -> tuple[tuple[str, Match], ...]:
         """For every other cluster among the candidates, the strongest passage shared with one of its members."""

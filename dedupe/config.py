@@ -15,6 +15,8 @@ class DedupeConfig:
     - ``jaccard_threshold``: verified Jaccard that makes a republication or light edit.
     - ``containment_threshold``: share of the shorter text found in the longer one that makes a trim or
       a write-thru; ``min_shingles`` is the fewest shingles a text needs for containment to count.
+    - ``related_floor``: a document joins a cluster only if every member shares at least this share of the
+      shorter text with it (Jaccard or containment), besides matching at least half of them.
     - ``numbers_min_overlap``: below this share of shared figures, two texts report different events.
     - ``story_min_shared``/``story_containment``: a story link (two clusters sharing a passage) needs at least
       this many shared shingles, making at least this share of the shorter text; ``story_numeric_overlap``
@@ -27,10 +29,11 @@ class DedupeConfig:
     num_perm: int = 128
     seed: int = 1
     shingle_size: int = 5
-    lsh_threshold: float = 0.3
+    lsh_threshold: float = 0.2
     jaccard_threshold: float = 0.6
     containment_threshold: float = 0.8
     min_shingles: int = 20
+    related_floor: float = 0.5
     numbers_min_overlap: float = 0.5
     story_min_shared: int = 60
     story_containment: float = 0.25

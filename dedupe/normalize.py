@@ -22,6 +22,7 @@ _CREDIT = re.compile(rf"\(\s*{_AGENCY}\s*\)")
 _COPYRIGHT = re.compile(r"(©|\bcopyright\b).{0,80}?\ball rights reserved\.?", re.IGNORECASE)
 _THOUSANDS = re.compile(r"(?<=\d)[,\u202f\u00a0](?=\d{3}\b)")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
+_DIGIT = re.compile(rb"\d")
 _WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 
 
@@ -54,7 +55,7 @@ def features(text: str, shingle_size: int) -> Features:
     shingled = shingles(words, shingle_size)
     return Features(
         shingles=shingled,
-        numeric=frozenset(s for s in shingled if any(48 <= c <= 57 for c in s)),
+        numeric=frozenset(filter(_DIGIT.search, shingled)),
         numbers=frozenset(w for w in words if w[0].isdigit()),
         weekdays=frozenset(w for w in words if w in _WEEKDAYS),
         word_count=len(words),

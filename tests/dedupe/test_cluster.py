@@ -8,6 +8,7 @@ import itertools
 import random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -273,3 +274,17 @@ def test_cluster_id_fits_the_id_column(founder: str) -> None:
 def test_cluster_ids_differ_between_founders() -> None:
     ids = {cluster_id_for(f"doc-{i}") for i in range(1000)}
     assert len(ids) == 1000
+
+
+def test_a_write_thru_joins_although_a_trim_is_just_below_the_containment_threshold() -> None:
+    """The chip-plant write-thru edits two of the first five paragraphs: against the five-paragraph trim its
+    containment is 0.79 (< 0.8), yet it matches the original and most members and is related to all."""
+    from wiredesk.corpus.model import parse_text
+
+    folder = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus" / "dedupe" / "events" / "chip-plant-opening"
+    first = parse_text("first", (folder / "first.txt").read_text(encoding="utf-8"))
+    update = parse_text("update", (folder / "update.txt").read_text(encoding="utf-8"))
+    paragraphs = [p.text for p in first.paragraphs if p.kind == "p"]
+    texts = {"first": first.body, "trim5": "\n\n".join(paragraphs[:5]), "update": update.body}
+    clusters = clusters_in_order(texts, ["first", "trim5", "update"])
+    assert len(set(clusters.values())) == 1
