@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
+from dedupe.canonical import naive_utc
 from dedupe.cluster import Clusterer
 from dedupe.config import DedupeConfig
 from dedupe.records import Decision, Document, Member
@@ -20,9 +21,7 @@ def arrival_order(docs: Iterable[Document]) -> list[Document]:
 
 
 def _naive(when: datetime | None) -> datetime:
-    if when is None:
-        return _LATEST
-    return when.replace(tzinfo=None) - (when.utcoffset() or (when - when))
+    return _LATEST if when is None else naive_utc(when)
 
 
 def dedupe_documents(docs: Iterable[Document], config: DedupeConfig) -> list[Decision]:

@@ -19,13 +19,13 @@ from dedupe.records import Canonical, Member
 _LAST = datetime.max
 
 
-def _utc(when: datetime) -> datetime:
+def naive_utc(when: datetime) -> datetime:
     """As naive UTC (a naive time is taken as UTC), so that instants compare, not wall clocks."""
     return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
 def _when(m: Member) -> datetime:
-    return _utc(m.published) if m.published else _LAST
+    return naive_utc(m.published) if m.published else _LAST
 
 
 def choose_canonical(members: Sequence[Member], tolerance: float = 0.05) -> Canonical:
@@ -47,5 +47,5 @@ def choose_canonical(members: Sequence[Member], tolerance: float = 0.05) -> Cano
     first = pool[0]
     if len(pool) > 1 and _when(pool[1]) == _when(first):
         return Canonical(first.id, f"lowest id among {len(pool)} equally complete versions published together")
-    when = f"{_utc(first.published):%Y-%m-%d %H:%M} UTC" if first.published else "undated"
+    when = f"{naive_utc(first.published):%Y-%m-%d %H:%M} UTC" if first.published else "undated"
     return Canonical(first.id, f"earliest published ({when}) among {len(pool)} equally complete versions")

@@ -318,13 +318,6 @@ class Store:
             raise NotFound(f"store: no cluster with id {cluster_id}")
         return Cluster(**row._mapping)
 
-    def clusters_by_id(self, ids: Sequence[str]) -> dict[str, Cluster]:
-        if not ids:
-            return {}
-        with self._read() as conn:
-            rows = conn.execute(select(t.clusters).where(t.clusters.c.id.in_(list(ids)))).all()
-        return {r.id: Cluster(**r._mapping) for r in rows}
-
     def cluster_members(self, cluster_id: str) -> list[tuple[Article, Membership]]:
         m = t.memberships.c
         query = (

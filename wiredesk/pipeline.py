@@ -155,7 +155,7 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
         parsed = (
             None
             if response.not_modified
-            else parse_feed(response.body, url=feed.url, content_type=response.content_type)
+            else parse_feed(response.body, url=response.url, content_type=response.content_type)
         )
     except IngestError as exc:
         store.record_poll(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,9 +64,6 @@ class Settings:
             poll_interval=timedelta(minutes=_int(env, "WIREDESK_POLL_MINUTES", 15)),
             max_articles_per_poll=_int(env, "WIREDESK_MAX_ARTICLES_PER_POLL", 200),
         )
-
-    def with_store(self, store_url: str) -> Settings:
-        return replace(self, store_url=store_url)
 
 
 def schedule_interval(env: Mapping[str, str] | None = None) -> timedelta:
