@@ -5,9 +5,10 @@ This package never touches storage or Airflow: callers load the index window and
 """
 
 from dedupe.batch import arrival_order, dedupe_documents
-from dedupe.canonical import choose_canonical
+from dedupe.canonical import CLUSTER_POLICY, STORY_POLICY, choose_canonical, parse_policy
 from dedupe.cluster import Clusterer, cluster_id_for
 from dedupe.config import DedupeConfig
+from dedupe.index import Candidate, CandidateIndex, MemoryIndex, band_keys, index_params
 from dedupe.normalize import features, tokens
 from dedupe.records import Canonical, Decision, Document, Features, Match, Member
 from dedupe.signature import from_bytes, minhash, to_bytes
@@ -15,6 +16,10 @@ from dedupe.story import Stories, story_id_for
 from dedupe.verify import compare, passage
 
 __all__ = [
+    "CLUSTER_POLICY",
+    "STORY_POLICY",
+    "Candidate",
+    "CandidateIndex",
     "Canonical",
     "Clusterer",
     "Decision",
@@ -23,15 +28,19 @@ __all__ = [
     "Features",
     "Match",
     "Member",
+    "MemoryIndex",
     "Stories",
     "arrival_order",
+    "band_keys",
     "choose_canonical",
     "cluster_id_for",
     "compare",
     "dedupe_documents",
     "features",
     "from_bytes",
+    "index_params",
     "minhash",
+    "parse_policy",
     "passage",
     "story_id_for",
     "to_bytes",

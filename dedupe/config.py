@@ -22,8 +22,13 @@ class DedupeConfig:
       this many shared shingles, making at least this share of the shorter text; ``story_numeric_overlap``
       is the least share of the shorter text's figure-bearing shingles found in the other (templated reports
       share their wording, never their figures).
-    - ``window_days``: how long, by publication time, an article stays in the index.
+    - ``publication_gap_hours``/``distant_jaccard``: texts published further apart than this match only when
+      near-verbatim (verified Jaccard at least ``distant_jaccard``); publication time is evidence too.
+    - ``window_days``: how long, by publication time, an article stays in the index; only articles published
+      within this many days of each other are compared.
     - ``completeness_tolerance``: versions within this share of the longest count as equally complete.
+    - ``cluster_policy``/``story_policy``: the criteria, in order, that pick a cluster's and a story's
+      canonical article (:mod:`dedupe.canonical`).
     """
 
     num_perm: int = 128
@@ -38,5 +43,9 @@ class DedupeConfig:
     story_min_shared: int = 60
     story_containment: float = 0.25
     story_numeric_overlap: float = 0.2
+    publication_gap_hours: float = 48.0
+    distant_jaccard: float = 0.9
     window_days: int = 7
     completeness_tolerance: float = 0.05
+    cluster_policy: tuple[str, ...] = ("complete", "agency", "earliest")
+    story_policy: tuple[str, ...] = ("widest", "complete", "agency", "earliest")

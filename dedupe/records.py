@@ -33,7 +33,7 @@ class Match:
 
     ``rule`` is ``jaccard`` (near-verbatim), ``containment`` (trim or write-thru), ``passage`` (a story link:
     a substantial shared passage), or, for a rejection, ``numbers-differ`` / ``weekdays-differ`` /
-    ``below-threshold``.
+    ``published-apart`` / ``below-threshold``.
     """
 
     other_id: str
@@ -68,12 +68,14 @@ class Decision:
 
 @dataclass(frozen=True)
 class Member:
-    """What the canonical policy knows of a cluster member."""
+    """What the canonical policy knows of a version (a cluster member, or a cluster's canonical article
+    when the policy picks a story's canonical: then ``versions`` is the size of its cluster)."""
 
     id: str
     word_count: int
     published: datetime | None
     own_copy: bool = False  # published by the agency the copy credits
+    versions: int = 1
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Verification of an LSH candidate: exact Jaccard and containment of shingle sets, then event evidence.
 
 LSH only proposes; every link is decided on exact figures. Two texts that share their wording but report
-different figures or different days (daily market reports, weekly statistics) are different events.
+different figures or different days (daily market reports, weekly statistics) are different events. So are
+two texts published days apart that are not near-verbatim: wire copy travels within hours, and a trim or
+write-thru published days after its original is far more often the next day's templated report.
 """
 
 from __future__ import annotations
@@ -39,8 +41,14 @@ def passage(new: Features, other: Features, other_id: str, config: DedupeConfig)
     return Match(other_id, jaccard, containment, "passage")
 
 
-def compare(new: Features, other: Features, other_id: str, config: DedupeConfig) -> Match:
-    """Exact similarity of two texts and the rule it satisfies (or the reason it fails)."""
+def compare(
+    new: Features, other: Features, other_id: str, config: DedupeConfig, hours_apart: float | None = None
+) -> Match:
+    """Exact similarity of two texts and the rule it satisfies (or the reason it fails).
+
+    ``hours_apart`` is the gap between the two publication times, when both are known: beyond
+    ``publication_gap_hours`` only a near-verbatim copy (``distant_jaccard``) still matches.
+    """
     inter = len(new.shingles & other.shingles)
     union = len(new.shingles) + len(other.shingles) - inter
     smaller = min(len(new.shingles), len(other.shingles))
@@ -57,4 +65,8 @@ def compare(new: Features, other: Features, other_id: str, config: DedupeConfig)
             rule = "numbers-differ"
         elif new.weekdays and other.weekdays and not new.weekdays & other.weekdays:
             rule = "weekdays-differ"
+        elif (
+            hours_apart is not None and hours_apart > config.publication_gap_hours and jaccard < config.distant_jaccard
+        ):
+            rule = "published-apart"
     return Match(other_id, round(jaccard, 4), round(containment, 4), rule)

@@ -1,4 +1,5 @@
-"""wiredesk's store: feeds, entries, articles (every version), clusters, memberships and events.
+"""wiredesk's store: feeds, entries, articles (every version), clusters, memberships, stories, the candidate
+index and events.
 
 SQLite by default, PostgreSQL in production; the schema comes from Alembic migrations. This package knows
 nothing of feeds' formats, HTML or MinHash internals beyond the values it stores.
@@ -12,12 +13,17 @@ from storage.records import (
     ClusterWrite,
     Event,
     Feed,
+    IndexedCandidate,
     IndexedSignature,
     Membership,
     NewArticle,
     NewEntry,
     PendingEntry,
     PollRecord,
+    Story,
+    StoryDetail,
+    StoryLink,
+    StoryWrite,
 )
 from storage.store import Store, create_store_engine
 
@@ -28,6 +34,7 @@ __all__ = [
     "ClusterWrite",
     "Event",
     "Feed",
+    "IndexedCandidate",
     "IndexedSignature",
     "Membership",
     "NewArticle",
@@ -38,5 +45,9 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "Story",
+    "StoryDetail",
+    "StoryLink",
+    "StoryWrite",
     "create_store_engine",
 ]

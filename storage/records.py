@@ -138,6 +138,63 @@ class Cluster:
     size: int
     created_at: datetime
     updated_at: datetime
+    story_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story's summary row: clusters linked by shared passages, and the story's canonical article."""
+
+    id: str
+    canonical_id: str
+    canonical_cluster_id: str
+    canonical_reason: str
+    clusters: int
+    size: int
+    created_at: datetime
+    updated_at: datetime
+    merged_into: str | None = None
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """The evidence of a story link: ``article_id`` (in ``cluster_id``) shares a passage with ``matched_id``
+    (in ``other_cluster_id``)."""
+
+    article_id: str
+    other_cluster_id: str
+    cluster_id: str
+    matched_id: str
+    jaccard: float
+    containment: float
+    rule: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class StoryWrite:
+    """A story's new summary, and the stories it absorbed (their clusters move to it)."""
+
+    story: Story
+    absorbed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoryDetail:
+    """A story with its clusters (each with its canonical article) and the links between them."""
+
+    story: Story
+    clusters: list[tuple[Cluster, Article]] = field(default_factory=list)
+    links: list[StoryLink] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndexedCandidate:
+    """An article the stored index returns for a band key: its cluster and publication time."""
+
+    article_id: str
+    cluster_id: str
+    published_at: datetime
 
 
 @dataclass(frozen=True)
@@ -162,15 +219,19 @@ class IndexedSignature:
 class ClusterWrite:
     """Everything one dedupe decision writes, in one transaction.
 
-    ``cluster`` is the cluster's new summary; ``membership`` places the article; ``events`` are appended
-    to the events table in order.
+    ``cluster`` is the cluster's new summary; ``membership`` places the article; ``index_keys`` put it in the
+    candidate index; ``story`` and ``links`` update its story; ``events`` are appended to the events table in
+    order (a detail's ``cluster_id``, ``story_id`` and ``article_id`` fill the event's columns).
     """
 
     article_id: str
     hashvalues: bytes
-    published_at: datetime | None
+    published_at: datetime
     cluster: Cluster
     membership: Membership
+    index_keys: list[int] = field(default_factory=list)
+    story: StoryWrite | None = None
+    links: list[StoryLink] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
@@ -184,3 +245,4 @@ class Event:
     cluster_id: str | None
     article_id: str | None
     detail: dict[str, Any]
+    story_id: str | None = None

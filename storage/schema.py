@@ -5,13 +5,16 @@ Natural keys make every write an idempotent upsert:
 - ``feeds.url``; ``entries.url`` (the canonical URL of a feed item, whatever feed carried it);
 - ``articles.id`` derives from (canonical URL, content hash): one row per fetched *version* of a URL;
 - ``memberships.article_id``: an article belongs to at most one cluster;
-- ``clusters.id`` derives from the founding article, so a rerun recreates the same ids.
+- ``clusters.id`` derives from the founding article, so a rerun recreates the same ids; a story's id derives
+  from its first cluster's;
+- ``index_keys`` (LSH band key, article): the candidate index, rebuilt from ``signatures`` when lost.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Float,
     ForeignKey,
@@ -121,6 +124,54 @@ clusters = Table(
     Column("size", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("story_id", ID),
+    Index("ix_clusters_story_id", "story_id"),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("canonical_id", ID, ForeignKey("articles.id"), nullable=False),
+    Column("canonical_cluster_id", ID, ForeignKey("clusters.id"), nullable=False),
+    Column("canonical_reason", Text, nullable=False),
+    Column("clusters", Integer, nullable=False),
+    Column("size", Integer, nullable=False),  # articles, over all its clusters
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # A story absorbed into an older one when a link joined them: followers of the old id find the new.
+    Column("merged_into", ID),
+)
+
+story_links = Table(
+    "story_links",
+    metadata,
+    # The evidence of a link between two clusters: an article of one shares a passage with a member of
+    # the other (``matched_id``), with the figures and the rule that decided.
+    Column("article_id", ID, ForeignKey("articles.id"), primary_key=True),
+    Column("other_cluster_id", ID, ForeignKey("clusters.id"), primary_key=True),
+    Column("cluster_id", ID, ForeignKey("clusters.id"), nullable=False),
+    Column("matched_id", ID, ForeignKey("articles.id"), nullable=False),
+    Column("jaccard", Float, nullable=False),
+    Column("containment", Float, nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+)
+
+index_keys = Table(
+    "index_keys",
+    metadata,
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("article_id", ID, ForeignKey("articles.id"), primary_key=True),
+    Column("published_at", UTCDateTime, nullable=False),
+    Index("ix_index_keys_published_at", "published_at"),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 memberships = Table(
@@ -146,4 +197,5 @@ events = Table(
     Column("cluster_id", ID),
     Column("article_id", ID),
     Column("detail", JSON, nullable=False),
+    Column("story_id", ID),
 )

@@ -6,14 +6,14 @@ decision is written in one transaction (signature, cluster, membership and event
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -28,12 +28,17 @@ from storage.records import (
     ClusterWrite,
     Event,
     Feed,
+    IndexedCandidate,
     IndexedSignature,
     Membership,
     NewArticle,
     NewEntry,
     PendingEntry,
     PollRecord,
+    Story,
+    StoryDetail,
+    StoryLink,
+    StoryWrite,
 )
 
 _ARTICLE_COLUMNS = [c for c in t.articles.c if c.name != "raw_html"]
@@ -311,6 +316,11 @@ class Store:
         with self._read() as conn:
             return [IndexedSignature(**r._mapping) for r in conn.execute(query).all()]
 
+    def newest_signature_time(self) -> datetime | None:
+        """The latest publication time among decided articles."""
+        with self._read() as conn:
+            return conn.execute(select(func.max(t.signatures.c.published_at))).scalar()
+
     def get_cluster(self, cluster_id: str) -> Cluster:
         with self._read() as conn:
             row = conn.execute(select(t.clusters).where(t.clusters.c.id == cluster_id)).one_or_none()
@@ -373,12 +383,21 @@ class Store:
                 .values(article_id=write.article_id, hashvalues=write.hashvalues, published_at=write.published_at)
                 .on_conflict_do_nothing(index_elements=["article_id"])
             )
+            if write.index_keys:
+                rows = [
+                    {"key": k, "article_id": write.article_id, "published_at": write.published_at}
+                    for k in write.index_keys
+                ]
+                conn.execute(
+                    self._insert(t.index_keys).on_conflict_do_nothing(index_elements=["key", "article_id"]), rows
+                )
             cluster_values = {
                 "founder_id": c.founder_id,
                 "canonical_id": c.canonical_id,
                 "canonical_reason": c.canonical_reason,
                 "size": c.size,
                 "updated_at": c.updated_at,
+                "story_id": c.story_id,
             }
             conn.execute(
                 self._insert(t.clusters)
@@ -386,17 +405,163 @@ class Store:
                 .on_conflict_do_update(index_elements=["id"], set_=cluster_values)
             )
             conn.execute(t.memberships.insert().values(**asdict(mem)))
+            if write.story is not None:
+                self._write_story(conn, write.story)
+            for link in write.links:
+                conn.execute(
+                    self._insert(t.story_links)
+                    .values(**asdict(link))
+                    .on_conflict_do_nothing(index_elements=["article_id", "other_cluster_id"])
+                )
             for kind, detail in write.events:
                 conn.execute(
                     t.events.insert().values(
                         at=mem.decided_at,
                         kind=kind,
-                        cluster_id=c.id,
+                        cluster_id=detail.get("cluster_id", c.id),
                         article_id=detail.get("article_id", write.article_id),
+                        story_id=detail.get("story_id", c.story_id),
                         detail=detail,
                     )
                 )
         return True
+
+    def _write_story(self, conn: Connection, write: StoryWrite) -> None:
+        story = write.story
+        values = {k: v for k, v in asdict(story).items() if k not in ("id", "created_at")}
+        conn.execute(
+            self._insert(t.stories)
+            .values(id=story.id, created_at=story.created_at, **values)
+            .on_conflict_do_update(index_elements=["id"], set_=values)
+        )
+        if write.absorbed:
+            absorbed = list(write.absorbed)
+            conn.execute(
+                update(t.stories)
+                .where(t.stories.c.id.in_(absorbed))
+                .values(merged_into=story.id, updated_at=story.updated_at)
+            )
+            # Followers of a story absorbed earlier follow it on to the new one.
+            conn.execute(update(t.stories).where(t.stories.c.merged_into.in_(absorbed)).values(merged_into=story.id))
+            conn.execute(update(t.clusters).where(t.clusters.c.story_id.in_(absorbed)).values(story_id=story.id))
+
+    # -- the candidate index -----------------------------------------------------------------------
+
+    def index_candidates(self, keys: Sequence[int]) -> list[IndexedCandidate]:
+        """Decided articles sharing at least one band key with ``keys``, with their clusters."""
+        if not keys:
+            return []
+        k = t.index_keys.c
+        query = (
+            select(k.article_id, t.memberships.c.cluster_id, func.min(k.published_at).label("published_at"))
+            .join(t.memberships, t.memberships.c.article_id == k.article_id)
+            .where(k.key.in_(list(keys)))
+            .group_by(k.article_id, t.memberships.c.cluster_id)
+            .order_by(k.article_id)
+        )
+        with self._read() as conn:
+            return [IndexedCandidate(**r._mapping) for r in conn.execute(query).all()]
+
+    def prune_index(self, before: datetime) -> int:
+        """Take articles published before ``before`` out of the index (they stay in the store); returns how
+        many index rows went."""
+        with self._tx() as conn:
+            return int(conn.execute(delete(t.index_keys).where(t.index_keys.c.published_at < before)).rowcount)
+
+    def index_state(self) -> str | None:
+        """What the stored index was built with (None: never built, or lost)."""
+        with self._read() as conn:
+            return conn.execute(select(t.meta.c.value).where(t.meta.c.name == "index")).scalar()
+
+    def replace_index(self, state: str, rows: Iterable[tuple[str, datetime, Sequence[int]]]) -> int:
+        """Rebuild the index from ``rows`` of (article id, publication time, band keys), in one transaction;
+        returns how many articles it holds."""
+        count = 0
+        with self._tx() as conn:
+            conn.execute(delete(t.index_keys))
+            batch: list[dict[str, Any]] = []
+            for article_id, published_at, keys in rows:
+                count += 1
+                batch.extend({"key": k, "article_id": article_id, "published_at": published_at} for k in keys)
+                if len(batch) >= 10_000:
+                    conn.execute(t.index_keys.insert(), batch)
+                    batch = []
+            if batch:
+                conn.execute(t.index_keys.insert(), batch)
+            stmt = self._insert(t.meta).values(name="index", value=state)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": state}))
+        return count
+
+    def index_size(self) -> int:
+        """Articles in the candidate index."""
+        with self._read() as conn:
+            return int(conn.execute(select(func.count(func.distinct(t.index_keys.c.article_id)))).scalar_one())
+
+    # -- stories -----------------------------------------------------------------------------------
+
+    def clusters_by_id(self, ids: Sequence[str]) -> dict[str, Cluster]:
+        if not ids:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(select(t.clusters).where(t.clusters.c.id.in_(list(ids)))).all()
+        return {r.id: Cluster(**r._mapping) for r in rows}
+
+    def stories_by_id(self, ids: Sequence[str]) -> dict[str, Story]:
+        if not ids:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(select(t.stories).where(t.stories.c.id.in_(list(ids)))).all()
+        return {r.id: Story(**r._mapping) for r in rows}
+
+    def get_story(self, story_id: str) -> Story:
+        """A story by id; an absorbed story's id leads to the story it was merged into."""
+        seen = set()
+        while story_id not in seen:
+            seen.add(story_id)
+            story = self.stories_by_id([story_id]).get(story_id)
+            if story is None:
+                raise NotFound(f"store: no story with id {story_id}")
+            if story.merged_into is None:
+                return story
+            story_id = story.merged_into
+        raise NotFound(f"store: story {story_id} is merged in a loop")  # pragma: no cover - never written
+
+    def story_clusters(self, story_ids: Sequence[str]) -> list[Cluster]:
+        """The clusters of the given stories, oldest first."""
+        if not story_ids:
+            return []
+        c = t.clusters.c
+        query = select(t.clusters).where(c.story_id.in_(list(story_ids))).order_by(c.created_at, c.id)
+        with self._read() as conn:
+            return [Cluster(**r._mapping) for r in conn.execute(query).all()]
+
+    def story_detail(self, story_id: str) -> StoryDetail:
+        story = self.get_story(story_id)
+        clusters = self.story_clusters([story.id])
+        canon = self.articles_by_id([c.canonical_id for c in clusters])
+        ids = [c.id for c in clusters]
+        sl = t.story_links.c
+        query = (
+            select(t.story_links)
+            .where(sl.cluster_id.in_(ids))
+            .order_by(sl.decided_at, sl.article_id, sl.other_cluster_id)
+        )
+        with self._read() as conn:
+            links = [StoryLink(**r._mapping) for r in conn.execute(query).all()]
+        return StoryDetail(story, [(c, canon[c.canonical_id]) for c in clusters], links)
+
+    def list_stories(self, limit: int | None = None, min_clusters: int = 1) -> list[Story]:
+        """Current stories (not absorbed ones), those with the most clusters first, then the largest."""
+        st = t.stories.c
+        query = (
+            select(t.stories)
+            .where(st.merged_into.is_(None), st.clusters >= min_clusters)
+            .order_by(st.clusters.desc(), st.size.desc(), st.created_at, st.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            return [Story(**r._mapping) for r in conn.execute(query).all()]
 
     def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
         """Events with an id greater than ``after``, in order."""
@@ -412,6 +577,8 @@ class Store:
             "articles": t.articles,
             "clusters": t.clusters,
             "memberships": t.memberships,
+            "stories": t.stories,
+            "story_links": t.story_links,
             "events": t.events,
         }
         with self._read() as conn:

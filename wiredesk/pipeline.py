@@ -16,17 +16,25 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from datasketch import LeanMinHash
+
 from dedupe import (
+    Candidate,
+    Canonical,
     Clusterer,
     Decision,
+    DedupeConfig,
     Document,
     Member,
+    band_keys,
     choose_canonical,
     from_bytes,
+    index_params,
+    story_id_for,
     to_bytes,
 )
 from ingest.credits import agency_code
@@ -36,7 +44,20 @@ from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher
 from ingest.records import FeedEntry
 from ingest.urls import canonical_url
-from storage import Article, Cluster, ClusterWrite, Feed, Membership, NewArticle, NewEntry, PollRecord, Store
+from storage import (
+    Article,
+    Cluster,
+    ClusterWrite,
+    Feed,
+    Membership,
+    NewArticle,
+    NewEntry,
+    PollRecord,
+    Store,
+    Story,
+    StoryLink,
+    StoryWrite,
+)
 from wiredesk.settings import Settings
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
@@ -85,6 +106,7 @@ class DedupeReport:
     clusters_created: int = 0
     joined: int = 0
     canonical_changed: int = 0
+    stories_linked: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,6 +131,7 @@ def run_counts(feeds: list[FeedReport], dedupe: DedupeReport) -> dict[str, int]:
         "clusters_created": dedupe.clusters_created,
         "articles_joined": dedupe.joined,
         "canonicals_changed": dedupe.canonical_changed,
+        "stories_linked": dedupe.stories_linked,
     }
 
 
@@ -251,53 +274,95 @@ def article_document(article: Article) -> Document:
     return Document(id=article.id, text=article.body, title=article.title, published=article.published_at)
 
 
-def article_member(article: Article) -> Member:
+def article_member(article: Article, versions: int = 1) -> Member:
     agencies = tuple(a for a in (article.agency or "").split(",") if a)
     own = bool(article.outlet) and agency_code(article.outlet or "") in agencies
-    return Member(article.id, article.word_count, article.published_at, own_copy=own)
+    return Member(article.id, article.word_count, article.published_at, own_copy=own, versions=versions)
+
+
+class StoreIndex:
+    """The candidate index kept in the store (``index_keys``): the matcher queries it; a decision's band
+    keys are written with the decision, in the same transaction, so :meth:`add` has nothing left to do."""
+
+    def __init__(self, store: Store, config: DedupeConfig) -> None:
+        self._store = store
+        self._config = config
+
+    def query(self, signature: LeanMinHash) -> list[Candidate]:
+        keys = band_keys(signature, self._config)
+        return [Candidate(c.article_id, c.cluster_id, c.published_at) for c in self._store.index_candidates(keys)]
+
+    def add(self, doc_id: str, signature: LeanMinHash, cluster_id: str, published: datetime | None) -> None:
+        """Nothing to do: :meth:`storage.Store.write_decision` wrote the keys."""
+
+
+def ensure_index(store: Store, config: DedupeConfig, now: datetime, *, force: bool = False) -> int | None:
+    """Rebuild the stored index from the stored signatures when it is missing, was built with other
+    settings, or ``force``; returns how many articles it then holds (None when it was fine as it was)."""
+    state = index_params(config)
+    if not force and store.index_state() == state:
+        return None
+    since = _window_start(store, config, now)
+    rows = (
+        (sig.article_id, sig.published_at or since, band_keys(from_bytes(sig.hashvalues, config), config))
+        for sig in store.indexed_signatures(since=since)
+        if sig.cluster_id is not None
+    )
+    return store.replace_index(state, rows)
+
+
+def _window_start(store: Store, config: DedupeConfig, now: datetime) -> datetime:
+    """Where the index window starts: ``window_days`` before the newest publication stored, or before now
+    if that is earlier (a far-future date does not empty the index). A backfill of archived copy thus keeps
+    its own window, not today's."""
+    newest = store.newest_signature_time()
+    anchor = now if newest is None else min(newest, now)
+    return anchor - timedelta(days=config.window_days)
 
 
 def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
-    """Place every article not yet in a cluster, oldest publication first, one transaction each."""
+    """Place every article not yet in a cluster, oldest publication first, one transaction each; then take
+    articles older than the window out of the index."""
     with Store.open(settings.store_url) as store:
+        config = settings.dedupe
+        ensure_index(store, config, now)
         pending = store.undecided_articles()
         if not pending:
             return DedupeReport()
-        config = settings.dedupe
         clusterer = Clusterer(
             config,
             documents=lambda ids: {i: article_document(a) for i, a in store.articles_by_id(ids).items()},
             members=store.member_ids,
+            index=StoreIndex(store, config),
         )
-        # The index holds what any pending article may match: articles published within the window before the
-        # oldest pending one. Anchored on publication times, not on the clock, so a backfill of archived
-        # copy clusters exactly as live copy does.
-        oldest = min(a.published_at or a.fetched_at for a in pending)
-        for sig in store.indexed_signatures(since=oldest - timedelta(days=config.window_days)):
-            if sig.cluster_id is not None:
-                clusterer.index(sig.article_id, from_bytes(sig.hashvalues, config), sig.cluster_id)
-        created = joined = changed = 0
+        created = joined = changed = linked = 0
         for article in pending:
             doc = article_document(article)
             signature = clusterer.signature(doc)
             decision = clusterer.decide(doc, signature)
-            write = _cluster_write(store, settings, article, decision, to_bytes(signature), now)
+            write = _cluster_write(store, config, article, decision, signature, now)
             if not store.write_decision(write):
-                continue  # another writer decided this article meanwhile
+                clusterer.forget_members()  # another writer decided this article meanwhile
+                continue
             created += decision.created
             joined += not decision.created
             changed += any(kind == "canonical.changed" for kind, _ in write.events)
+            linked += any(kind == "story.linked" for kind, _ in write.events)
             clusterer.record(decision, signature)
-        return DedupeReport(created + joined, created, joined, changed)
+        store.prune_index(before=_window_start(store, config, now))
+        return DedupeReport(created + joined, created, joined, changed, linked)
 
 
 def _cluster_write(
-    store: Store, settings: Settings, article: Article, decision: Decision, hashvalues: bytes, now: datetime
+    store: Store, config: DedupeConfig, article: Article, decision: Decision, signature: LeanMinHash, now: datetime
 ) -> ClusterWrite:
     previous = None if decision.created else store.get_cluster(decision.cluster_id)
     members = [] if previous is None else [a for a, _ in store.cluster_members(decision.cluster_id)]
     members.append(article)
-    canonical = choose_canonical([article_member(a) for a in members], settings.dedupe.completeness_tolerance)
+    canonical = choose_canonical(
+        [article_member(a) for a in members], config.completeness_tolerance, config.cluster_policy
+    )
+    story_id = previous.story_id if previous and previous.story_id else story_id_for(decision.cluster_id)
     cluster = Cluster(
         id=decision.cluster_id,
         founder_id=previous.founder_id if previous else article.id,
@@ -306,6 +371,7 @@ def _cluster_write(
         size=len(members),
         created_at=previous.created_at if previous else now,
         updated_at=now,
+        story_id=story_id,
     )
     match = decision.evidence[0] if decision.evidence else None
     membership = Membership(
@@ -327,10 +393,120 @@ def _cluster_write(
             events.append(
                 (
                     "canonical.changed",
-                    {"article_id": canonical.id, "from": previous.canonical_id, "reason": canonical.reason},
+                    {
+                        "scope": "cluster",
+                        "article_id": canonical.id,
+                        "from": previous.canonical_id,
+                        "reason": canonical.reason,
+                    },
                 )
             )
-    return ClusterWrite(article.id, hashvalues, article.published_at or article.fetched_at, cluster, membership, events)
+    story, links, story_events = _story_write(store, config, article, decision, cluster, canonical, members, now)
+    cluster = replace(cluster, story_id=story.story.id)
+    published = article.published_at or article.fetched_at
+    return ClusterWrite(
+        article.id,
+        to_bytes(signature),
+        published,
+        cluster,
+        membership,
+        index_keys=band_keys(signature, config),
+        story=story,
+        links=links,
+        events=events + story_events,
+    )
+
+
+def _story_write(
+    store: Store,
+    config: DedupeConfig,
+    article: Article,
+    decision: Decision,
+    cluster: Cluster,
+    canonical: Canonical,
+    members: list[Article],
+    now: datetime,
+) -> tuple[StoryWrite, list[StoryLink], list[tuple[str, dict[str, Any]]]]:
+    """The article's story after this decision: the links it makes, the stories they merge (the oldest
+    keeps its id), and the story's canonical, re-decided over its clusters' canonical articles."""
+    assert cluster.story_id is not None
+    linked = store.clusters_by_id([other for other, _ in decision.links])
+    links = [
+        StoryLink(article.id, other, cluster.id, m.other_id, m.jaccard, m.containment, m.rule, now)
+        for other, m in decision.links
+        if other in linked
+    ]
+    involved = sorted({cluster.story_id} | {c.story_id for c in linked.values() if c.story_id})
+    known = store.stories_by_id(involved)
+    kept = min(involved, key=lambda s: (known[s].created_at, s) if s in known else (now, s))
+    absorbed = [s for s in involved if s != kept]
+    previous = known.get(kept)
+
+    clusters = {c.id: c for c in store.story_clusters(involved)}
+    clusters[cluster.id] = cluster
+    canon = store.articles_by_id([c.canonical_id for c in clusters.values() if c.id != cluster.id])
+    canon[canonical.id] = next(a for a in members if a.id == canonical.id)
+    by_article = {c.canonical_id: c for c in clusters.values()}
+    choice = choose_canonical(
+        [article_member(canon[c.canonical_id], versions=c.size) for c in clusters.values()],
+        config.completeness_tolerance,
+        config.story_policy,
+    )
+    story = Story(
+        id=kept,
+        canonical_id=choice.id,
+        canonical_cluster_id=by_article[choice.id].id,
+        canonical_reason=choice.reason if len(clusters) > 1 else canonical.reason,
+        clusters=len(clusters),
+        size=sum(c.size for c in clusters.values()),
+        created_at=previous.created_at if previous else now,
+        updated_at=now,
+    )
+    events: list[tuple[str, dict[str, Any]]] = []
+    joined = {cluster.story_id}
+    for link in links:  # one event per story joined, with the link that joined it
+        other_story = linked[link.other_cluster_id].story_id
+        if other_story is None or other_story in joined:
+            continue
+        joined.add(other_story)
+        events.append(
+            (
+                "story.linked",
+                {
+                    "story_id": kept,
+                    "article_id": article.id,
+                    "cluster_id": cluster.id,
+                    "other_cluster_id": link.other_cluster_id,
+                    "matched_id": link.matched_id,
+                    "jaccard": link.jaccard,
+                    "containment": link.containment,
+                    "rule": link.rule,
+                    "absorbed": sorted({cluster.story_id, other_story} - {kept}),
+                },
+            )
+        )
+    if previous is not None and previous.canonical_id != choice.id:
+        events.append(
+            (
+                "canonical.changed",
+                {
+                    "scope": "story",
+                    "story_id": kept,
+                    "cluster_id": story.canonical_cluster_id,
+                    "article_id": choice.id,
+                    "from": previous.canonical_id,
+                    "reason": story.canonical_reason,
+                },
+            )
+        )
+    return StoryWrite(story, absorbed), links, events
+
+
+def reindex(settings: Settings, now: datetime) -> int:
+    """Rebuild the candidate index from the stored signatures (``wiredesk reindex``)."""
+    with Store.open(settings.store_url) as store:
+        count = ensure_index(store, settings.dedupe, now, force=True)
+        return count or 0
 
 
 # -- a whole cycle ---------------------------------------------------------------------------------

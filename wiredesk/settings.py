@@ -11,6 +11,10 @@ Variables (all optional):
 - ``WIREDESK_SCHEDULE_MINUTES``: minutes between two runs of the ``wiredesk_ingest`` DAG (default 15).
 - ``WIREDESK_WINDOW_DAYS``: days an article stays in the dedupe index, by publication time (default 7).
 - ``WIREDESK_MAX_ARTICLES_PER_POLL``: new articles fetched per feed and poll at most (default 200).
+- ``WIREDESK_CANONICAL_POLICY``: criteria, in order, that pick a cluster's canonical article (default
+  ``complete,agency,earliest``; also ``latest``, ``widest``).
+- ``WIREDESK_STORY_CANONICAL_POLICY``: the same for a story, over its clusters' canonical articles (default
+  ``widest,complete,agency,earliest``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from dedupe import DedupeConfig
+from dedupe import DedupeConfig, parse_policy
 from ingest.config import ExtractConfig, FetchLimits
 from wiredesk.errors import ConfigError
 
@@ -37,6 +41,16 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     if value < minimum:
         raise ConfigError(f"{name}={value} is below {minimum}; set it to e.g. {default}")
     return value
+
+
+def _policy(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return parse_policy(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}; e.g. {','.join(default)}") from None
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,11 @@ class Settings:
             home=home,
             store_url=store_url,
             fetch=FetchLimits(allow=allow),
-            dedupe=DedupeConfig(window_days=_int(env, "WIREDESK_WINDOW_DAYS", 7)),
+            dedupe=DedupeConfig(
+                window_days=_int(env, "WIREDESK_WINDOW_DAYS", 7),
+                cluster_policy=_policy(env, "WIREDESK_CANONICAL_POLICY", DedupeConfig.cluster_policy),
+                story_policy=_policy(env, "WIREDESK_STORY_CANONICAL_POLICY", DedupeConfig.story_policy),
+            ),
             poll_interval=timedelta(minutes=_int(env, "WIREDESK_POLL_MINUTES", 15)),
             max_articles_per_poll=_int(env, "WIREDESK_MAX_ARTICLES_PER_POLL", 200),
         )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from dedupe import Canonical, Member, choose_canonical
+from dedupe.canonical import parse_policy
 
 T0 = datetime(2021, 8, 12, 15, 0, tzinfo=UTC)
 
@@ -105,7 +106,7 @@ def test_undated_versions_come_last() -> None:
 
 def test_lowest_id_breaks_a_tie_of_publication_time() -> None:
     members = [member("b", 500, 0), member("c", 500, 0), member("a", 500, 0), member("d", 500, 30)]
-    assert choose_canonical(members) == Canonical("a", "lowest id among 4 equally complete versions published together")
+    assert choose_canonical(members) == Canonical("a", "lowest id among 3 equally complete versions published together")
 
 
 def test_lowest_id_breaks_a_tie_of_undated_versions() -> None:
@@ -124,7 +125,7 @@ def test_choice_does_not_depend_on_member_order() -> None:
         member("e", 501, None),
     ]
     choices = {choose_canonical(list(order)) for order in itertools.permutations(members)}
-    assert choices == {Canonical("a", "lowest id among 4 equally complete versions published together")}
+    assert choices == {Canonical("a", "lowest id among 2 equally complete versions published together")}
 
 
 def test_naive_and_aware_times_compare() -> None:
@@ -141,3 +142,57 @@ def test_earliest_compares_instants_not_wall_clocks() -> None:
     assert choose_canonical(members) == Canonical(
         "kabul", "earliest published (2021-08-12 07:30 UTC) among 2 equally complete versions"
     )
+
+
+# -- configurable policies -------------------------------------------------------------------------
+
+
+def test_latest_policy_prefers_the_newest_version() -> None:
+    members = [member("first", 500, 0), member("update", 510, 90), member("trim", 200, 120)]
+    got = choose_canonical(members, policy=("latest",))
+    assert got == Canonical("trim", "latest published (2021-08-12 17:00 UTC) among 3 versions")
+    got = choose_canonical(members, policy=("complete", "latest"))
+    assert got == Canonical("update", "latest published (2021-08-12 16:30 UTC) among 2 equally complete versions")
+
+
+def test_agency_first_policy() -> None:
+    members = [member("outlet", 900, 0), member("agency", 500, 30, own=True)]
+    assert choose_canonical(members).id == "outlet"
+    got = choose_canonical(members, policy=("agency", "complete"))
+    assert got == Canonical("agency", "agency's own copy among 2 versions")
+
+
+def test_widest_picks_the_copy_carried_most() -> None:
+    members = [
+        Member("ap", 700, T0, versions=6),
+        Member("afp", 650, T0, versions=3),
+        Member("blend", 900, T0 + timedelta(hours=3), versions=1),
+    ]
+    assert choose_canonical(members, policy=("widest", "complete")) == Canonical(
+        "ap", "most widely carried: 6 versions (next 3)"
+    )
+    assert choose_canonical(members, policy=("complete", "widest")).id == "blend"
+
+
+def test_ties_on_every_criterion_name_them_all() -> None:
+    members = [Member("b", 500, T0, versions=2), Member("a", 500, T0, versions=2)]
+    got = choose_canonical(members, policy=("widest", "complete", "earliest"))
+    assert got == Canonical(
+        "a", "lowest id among 2 equally widely carried and equally complete versions published together"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "policy"),
+    [("complete,agency,earliest", ("complete", "agency", "earliest")), (" Latest , complete ", ("latest", "complete"))],
+)
+def test_parse_policy(text: str, policy: tuple[str, ...]) -> None:
+    assert parse_policy(text) == policy
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [("", "comma-separated"), ("newest", "unknown: newest"), ("complete,complete", "twice")]
+)
+def test_parse_policy_rejects(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_policy(text)

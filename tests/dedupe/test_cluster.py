@@ -9,10 +9,12 @@ import random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from dedupe import Clusterer, Decision, DedupeConfig, Document, cluster_id_for, dedupe_documents
+from dedupe.index import MemoryIndex
 from wiredesk.corpus import load_corpus
 
 CONFIG = DedupeConfig()
@@ -146,10 +148,10 @@ def test_decide_does_not_change_the_index() -> None:
     doc = Document("x", _BODY)
     signature = clusterer.signature(doc)
     first = clusterer.decide(doc, signature)
-    assert len(clusterer) == 0
+    assert len(cast(MemoryIndex, clusterer.index)) == 0
     assert clusterer.decide(doc, signature) == first
     clusterer.record(first, signature)
-    assert len(clusterer) == 1
+    assert len(cast(MemoryIndex, clusterer.index)) == 1
     copy = Document("y", _BODY)
     decision = clusterer.decide(copy, clusterer.signature(copy))
     assert not decision.created
@@ -173,10 +175,10 @@ def test_loaded_window_uses_the_lookups_for_members_and_texts() -> None:
     canonical = Document("canonical", _BODY + "\n\n" + text(paragraphs(6, 1)))
     calls: list[tuple[str, list[str]]] = []
     clusterer = make_clusterer({d.id: d for d in (founder, canonical)}, {"c-1": ["founder", "canonical"]}, calls)
-    clusterer.index("founder", clusterer.signature(founder), "c-1")
-    clusterer.index("canonical", clusterer.signature(canonical), "c-1")
-    clusterer.index("canonical", clusterer.signature(canonical), "c-1")  # indexing twice is harmless
-    assert len(clusterer) == 2
+    clusterer.index.add("founder", clusterer.signature(founder), "c-1", None)
+    clusterer.index.add("canonical", clusterer.signature(canonical), "c-1", None)
+    clusterer.index.add("canonical", clusterer.signature(canonical), "c-1", None)  # indexing twice is harmless
+    assert len(cast(MemoryIndex, clusterer.index)) == 2
 
     new = Document("new", _BODY)
     decision = clusterer.decide(new, clusterer.signature(new))
@@ -199,7 +201,7 @@ def test_texts_of_representatives_are_fetched_when_unknown() -> None:
     loader = make_clusterer({}, {})
     signature = loader.signature(founder)  # computed elsewhere, as from stored bytes
     clusterer = make_clusterer({"founder": founder}, {"c-1": ("founder", "founder")}, calls)
-    clusterer.index("founder", signature, "c-1")
+    clusterer.index.add("founder", signature, "c-1", None)
     new = Document("new", _BODY)
     decision = clusterer.decide(new, clusterer.signature(new))
     assert decision.cluster_id == "c-1"
@@ -209,7 +211,7 @@ def test_texts_of_representatives_are_fetched_when_unknown() -> None:
 def test_a_cluster_without_known_representatives_is_skipped() -> None:
     founder = Document("founder", _BODY)
     clusterer = make_clusterer({"founder": founder}, {})
-    clusterer.index("founder", clusterer.signature(founder), "c-gone")
+    clusterer.index.add("founder", clusterer.signature(founder), "c-gone", None)
     new = Document("new", _BODY)
     assert clusterer.decide(new, clusterer.signature(new)).created
 
@@ -219,8 +221,8 @@ def test_join_needs_evidence_with_every_member() -> None:
     short = Document("short", text(_A_SHORT))
     blend = Document("blend", text(_A_SHORT + _C_SHORT))
     clusterer = make_clusterer({"short": short, "blend": blend}, {"c-1": ["short", "blend"]})
-    clusterer.index("short", clusterer.signature(short), "c-1")
-    clusterer.index("blend", clusterer.signature(blend), "c-1")
+    clusterer.index.add("short", clusterer.signature(short), "c-1", None)
+    clusterer.index.add("blend", clusterer.signature(blend), "c-1", None)
     other = Document("other", text(_C_SHORT))
     decision = clusterer.decide(other, clusterer.signature(other))
     assert decision.created
@@ -233,8 +235,8 @@ def test_join_needs_evidence_with_every_member() -> None:
 def test_ties_go_to_the_smaller_cluster_id() -> None:
     one, two = Document("one", _BODY), Document("two", _BODY)
     clusterer = make_clusterer({}, {"c-b": ["one"], "c-a": ["two"]})
-    clusterer.index("one", clusterer.signature(one), "c-b")
-    clusterer.index("two", clusterer.signature(two), "c-a")
+    clusterer.index.add("one", clusterer.signature(one), "c-b", None)
+    clusterer.index.add("two", clusterer.signature(two), "c-a", None)
     new = Document("new", _BODY)
     decision = clusterer.decide(new, clusterer.signature(new))
     assert decision.cluster_id == "c-a"
@@ -245,8 +247,8 @@ def test_best_evidence_wins() -> None:
     exact = Document("exact", _BODY)
     edited = Document("edited", text(paragraphs(5, 8)[:-1] + paragraphs(7, 1)))  # last paragraph replaced
     clusterer = make_clusterer({}, {"c-a": ("edited", "edited"), "c-z": ("exact", "exact")})
-    clusterer.index("edited", clusterer.signature(edited), "c-a")
-    clusterer.index("exact", clusterer.signature(exact), "c-z")
+    clusterer.index.add("edited", clusterer.signature(edited), "c-a", None)
+    clusterer.index.add("exact", clusterer.signature(exact), "c-z", None)
     new = Document("new", _BODY)
     decision = clusterer.decide(new, clusterer.signature(new))
     assert decision.cluster_id == "c-z"

@@ -118,6 +118,8 @@ def test_a_fresh_database_is_at_head_after_open(tmp_path: Path) -> None:
             "articles": 0,
             "clusters": 0,
             "memberships": 0,
+            "stories": 0,
+            "story_links": 0,
             "events": 0,
         }
     assert (tmp_path / "new" / "folder" / "wiredesk.sqlite").is_file()
