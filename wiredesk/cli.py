@@ -181,6 +181,89 @@ def cmd_clusters_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_stories_list(args: argparse.Namespace) -> int:
+    from storage import Store
+
+    with Store.open(_settings().store_url) as store:
+        stories = store.list_stories(limit=args.limit, min_clusters=1 if args.all else 2)
+        canon = store.articles_by_id([s.canonical_id for s in stories])
+    if args.json:
+        _emit_json(
+            (
+                {
+                    "id": s.id,
+                    "clusters": s.clusters,
+                    "size": s.size,
+                    "canonical_id": s.canonical_id,
+                    "canonical_cluster_id": s.canonical_cluster_id,
+                    "canonical_reason": s.canonical_reason,
+                    "title": canon[s.canonical_id].title,
+                }
+                for s in stories
+            ),
+            sys.stdout,
+        )
+        return EXIT_OK
+    for s in stories:
+        print(f"{s.id}  {s.clusters:>2} clusters {s.size:>4} versions  {canon[s.canonical_id].title or '(no title)'}")
+    if not stories and not args.all:
+        print("no story links two clusters yet (--all lists one-cluster stories too)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_stories_show(args: argparse.Namespace) -> int:
+    from storage import Store
+    from wiredesk.report import story_json, story_lines
+
+    with Store.open(_settings().store_url) as store:
+        detail = store.story_detail(args.id)
+    if args.json:
+        _emit_json([story_json(detail)], sys.stdout)
+    else:
+        print("\n".join(story_lines(detail)))
+    return EXIT_OK
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from storage import Store
+
+    with Store.open(_settings().store_url) as store:
+        events = store.events(after=args.after, limit=args.limit)
+    if args.json:
+        _emit_json(
+            (
+                {
+                    "id": e.id,
+                    "at": e.at.isoformat(),
+                    "kind": e.kind,
+                    "article_id": e.article_id,
+                    "cluster_id": e.cluster_id,
+                    "story_id": e.story_id,
+                    "detail": e.detail,
+                }
+                for e in events
+            ),
+            sys.stdout,
+        )
+    else:
+        for e in events:
+            extra = e.detail.get("reason") or e.detail.get("rule") or ""
+            where = f"{e.cluster_id or '-':<18} {e.article_id or '-'}"
+            print(f"{e.id:>7}  {e.at:%Y-%m-%d %H:%M}  {e.kind:<18} {where}  {extra}")
+    if events:
+        print(f"next: wiredesk events --after {events[-1].id}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from wiredesk.pipeline import reindex
+
+    settings = _settings()
+    count = reindex(settings, _now())
+    print(f"index rebuilt from the stored signatures: {count} articles in the {settings.dedupe.window_days}-day window")
+    return EXIT_OK
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from ingest.extract import extract_article
     from wiredesk.settings import Settings
@@ -301,6 +384,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_clusters_show)
+
+    stories = sub.add_parser(
+        "stories", help="list stories (clusters linked by shared passages) or show one"
+    ).add_subparsers(dest="stories_command", metavar="ACTION", required=True)
+    p = stories.add_parser("list", help="list stories that link two or more clusters, the widest first")
+    p.add_argument("--all", action="store_true", help="also list one-cluster stories")
+    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stories_list)
+    p = stories.add_parser("show", help="show a story: canonical article, its clusters and the links between them")
+    p.add_argument("id", metavar="ID", help="a story id (an absorbed story's id leads to the story it joined)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stories_show)
+
+    p = sub.add_parser(
+        "events",
+        help="print the change feed: cluster.created, article.added, canonical.changed, story.linked, in order",
+    )
+    p.add_argument(
+        "--after", type=int, default=0, metavar="ID", help="only events after this id (default: from the start)"
+    )
+    p.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N events (default 1000)")
+    p.add_argument("--json", action="store_true", help="one JSON object per event and line")
+    p.set_defaults(func=cmd_events)
+
+    p = sub.add_parser(
+        "reindex", help="rebuild the dedupe index from the stored signatures (after a loss or a settings change)"
+    )
+    p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("extract", help="print the clean body of HTML pages ('-' reads stdin)")
     p.add_argument("files", nargs="+", metavar="FILE")

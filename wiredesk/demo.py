@@ -21,7 +21,7 @@ from wiredesk.corpus import CorpusServer
 from wiredesk.dagconfig import DAG_ID
 from wiredesk.errors import WiredeskError
 from wiredesk.pipeline import register_feed
-from wiredesk.report import cluster_lines
+from wiredesk.report import cluster_lines, story_lines
 from wiredesk.settings import Settings
 
 
@@ -70,6 +70,13 @@ def run_demo(base: Settings, out: Callable[[str], None] = print) -> int:
                     article = store.get_article(c.canonical_id)
                     credit = f"  [credits {article.agency.replace(',', ', ')}]" if article.agency else ""
                     out(f"  {c.id}  {article.outlet or '?':<22.22} {article.title or '(no title)'}{credit}")
+            stories = store.list_stories(min_clusters=2)
+            out("")
+            out(f"{len(stories)} stor{'y links' if len(stories) == 1 else 'ies link'} clusters by a shared passage:")
+            for story in stories:
+                out("")
+                for line in story_lines(store.story_detail(story.id)):
+                    out(line)
             errors = store.entry_errors()
         out("")
         minutes = settings.poll_interval.seconds // 60
@@ -84,7 +91,7 @@ def run_demo(base: Settings, out: Callable[[str], None] = print) -> int:
         out(f"page error: {url}: {error}")
     out("")
     out(f"done in {time.monotonic() - started:.0f} s. Explore the demo store with:")
-    out(f"  WIREDESK_HOME={home} {_wiredesk_command()} clusters list")
+    out(f"  WIREDESK_HOME={home} {_wiredesk_command()} clusters list   (or: stories list, events)")
     return 0 if first["feeds_failed"] == 0 else 1
 
 

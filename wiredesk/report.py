@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from storage import Article, ClusterDetail, Feed
+from storage import Article, ClusterDetail, Feed, StoryDetail
 
 
 def when(value: datetime | None) -> str:
@@ -26,7 +26,7 @@ def cluster_lines(detail: ClusterDetail) -> list[str]:
     """A cluster with its canonical article, and each member with the evidence that placed it."""
     c = detail.cluster
     canonical = next((a for a, _ in detail.members if a.id == c.canonical_id), None)
-    lines = [f"cluster {c.id}: {c.size} version{'s' if c.size != 1 else ''}"]
+    lines = [f"cluster {c.id}: {c.size} version{'s' if c.size != 1 else ''} (story {c.story_id or '-'})"]
     if canonical is not None:
         lines.append(f'  canonical  "{_short(canonical.title, 70)}"')
         lines.append(f"             {canonical.outlet or '?'}, {when(canonical.published_at)}; {c.canonical_reason}")
@@ -71,3 +71,45 @@ def cluster_json(detail: ClusterDetail) -> dict[str, Any]:
         }
         c["members"].append(member)
     return c
+
+
+def story_lines(detail: StoryDetail) -> list[str]:
+    """A story with its canonical article, its clusters and the passage links between them."""
+    s = detail.story
+    lines = [f"story {s.id}: {s.clusters} cluster{'s' if s.clusters != 1 else ''}, {s.size} versions"]
+    canonical = next((a for c, a in detail.clusters if a.id == s.canonical_id), None)
+    if canonical is not None:
+        lines.append(f'  canonical  "{_short(canonical.title, 70)}"')
+        lines.append(f"             {canonical.outlet or '?'}, {when(canonical.published_at)}; {s.canonical_reason}")
+    lines.append(f"  {'':2}{'cluster':<18} {'versions':>8}  canonical article")
+    for cluster, article in detail.clusters:
+        mark = "*" if cluster.id == s.canonical_cluster_id else " "
+        lines.append(f"  {mark} {cluster.id:<18} {cluster.size:>8}  {_short(article.title, 60)}")
+    if detail.links:
+        lines.append("  links: an article of one cluster shares a passage with a member of the other")
+        lines.append(f"    {'cluster':<18}   {'other cluster':<18} {'article':<18} {'jaccard':>7} {'contain':>7}  rule")
+        for link in detail.links:
+            lines.append(
+                f"    {link.cluster_id:<18} ~ {link.other_cluster_id:<18} {link.article_id:<18} "
+                f"{_figure(link.jaccard):>7} {_figure(link.containment):>7}  {link.rule}"
+            )
+    return lines
+
+
+def story_json(detail: StoryDetail) -> dict[str, Any]:
+    s = asdict(detail.story)
+    for key in ("created_at", "updated_at"):
+        s[key] = s[key].isoformat()
+    s["clusters"] = [
+        {
+            "id": c.id,
+            "size": c.size,
+            "canonical_id": c.canonical_id,
+            "canonical_reason": c.canonical_reason,
+            "title": a.title,
+            "canonical": c.id == detail.story.canonical_cluster_id,
+        }
+        for c, a in detail.clusters
+    ]
+    s["links"] = [asdict(link) | {"decided_at": link.decided_at.isoformat()} for link in detail.links]
+    return s

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -269,17 +269,58 @@ def test_run_once_articles_and_clusters(
     assert main(["clusters", "show", biggest["id"]]) == 0
     assert "canonical" in capsys.readouterr().out
 
+    # The Herat story: the blend links the AP and AFP clusters; one-cluster stories only with --all.
+    assert main(["stories", "list", "--json"]) == 0
+    (story,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert story["clusters"] == 3
+    assert story["canonical_cluster_id"] == biggest["id"]
+    assert main(["stories", "list", "--all", "--json"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(clusters) - 2
+    assert main(["stories", "show", story["id"], "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert len(shown["clusters"]) == 3
+    assert shown["links"]
+    assert all(link["rule"] == "passage" for link in shown["links"])
+    assert main(["stories", "show", story["id"]]) == 0
+    assert "links" in capsys.readouterr().out
+
+    # The change feed, paged with --after: in order, no gaps, no repeats.
+    assert main(["events", "--json"]) == 0
+    every = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {e["kind"] for e in every} >= {"cluster.created", "article.added", "story.linked"}
+    paged: list[dict[str, object]] = []
+    after = 0
+    while True:
+        assert main(["events", "--json", "--after", str(after), "--limit", "7"]) == 0
+        page = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        if not page:
+            break
+        paged += page
+        after = page[-1]["id"]
+    assert paged == every
+    assert [e["id"] for e in every] == list(range(1, len(every) + 1))
+
+    # The index holds what was published within the 7-day window before the newest article.
+    times = [page.published for page in fresh_server.corpus.pages if page.published]
+    in_window = sum(max(times) - when <= timedelta(days=7) for when in times)
+    assert 0 < in_window < len(fresh_server.corpus.pages)
+    assert main(["reindex"]) == 0
+    assert f"{in_window} articles in the 7-day window" in capsys.readouterr().out
+
 
 def test_unknown_cluster_is_a_one_line_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _main(capsys, "clusters", "show", "c0000")
     assert code == 1
     assert err == "wiredesk: error: store: no cluster with id c0000\n"
+    code, _, err = _main(capsys, "stories", "show", "s0000")
+    assert code == 1
+    assert err == "wiredesk: error: store: no story with id s0000\n"
 
 
 def test_help_explains_every_command() -> None:
     done = _run("--help")
     assert done.returncode == 0
-    for command in ("demo", "run-once", "feeds", "articles", "clusters", "extract", "dedupe"):
+    for command in ("demo", "run-once", "feeds", "articles", "clusters", "stories", "events", "reindex", "extract"):
         assert command in done.stdout
 
 
