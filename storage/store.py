@@ -492,6 +492,15 @@ class Store:
             conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": state}))
         return count
 
+    def index_is_empty(self) -> bool:
+        with self._read() as conn:
+            return conn.execute(select(t.index_keys.c.key).limit(1)).first() is None
+
+    def has_signatures_since(self, since: datetime) -> bool:
+        with self._read() as conn:
+            query = select(t.signatures.c.article_id).where(t.signatures.c.published_at >= since).limit(1)
+            return conn.execute(query).first() is not None
+
     def index_size(self) -> int:
         """Articles in the candidate index."""
         with self._read() as conn:

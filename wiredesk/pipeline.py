@@ -300,9 +300,10 @@ def ensure_index(store: Store, config: DedupeConfig, now: datetime, *, force: bo
     """Rebuild the stored index from the stored signatures when it is missing, was built with other
     settings, or ``force``; returns how many articles it then holds (None when it was fine as it was)."""
     state = index_params(config)
-    if not force and store.index_state() == state:
-        return None
     since = _window_start(store, config, now)
+    lost = store.index_is_empty() and store.has_signatures_since(since)
+    if not force and not lost and store.index_state() == state:
+        return None
     rows = (
         (sig.article_id, sig.published_at or since, band_keys(from_bytes(sig.hashvalues, config), config))
         for sig in store.indexed_signatures(since=since)

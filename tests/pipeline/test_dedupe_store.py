@@ -229,13 +229,14 @@ def test_split_runs_give_the_one_run_result(settings: Settings, tmp_path_factory
     assert results[0] == results[1]
 
 
-def test_the_index_is_rebuilt_when_lost(settings: Settings, store: Store, herat: dict[str, str]) -> None:
+@pytest.mark.parametrize("lost", ["index_keys", "index_keys, meta"])
+def test_the_index_is_rebuilt_when_lost(settings: Settings, store: Store, herat: dict[str, str], lost: str) -> None:
     dedupe_pending(settings, NOW)
     size = store.index_size()
     assert size == len(herat)
     with store._engine.begin() as conn:  # the index is lost (a restore without it, a manual cleanup)
-        conn.execute(text("DELETE FROM index_keys"))
-        conn.execute(text("DELETE FROM meta"))
+        for table in lost.split(", "):
+            conn.execute(text(f"DELETE FROM {table}"))
     assert store.index_size() == 0
     late = put(store, "late-rep", body("afp-herat") + "\n\n(AFP)", 8)
     dedupe_pending(settings, NOW)

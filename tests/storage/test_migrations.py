@@ -175,3 +175,28 @@ def test_unopenable_store_raises_store_unavailable_in_one_line(
     assert message.startswith("store: ")
     assert "\n" not in message
     assert str(tmp_path) in message
+
+
+def test_0002_gives_every_existing_cluster_its_own_story(engine: Engine) -> None:
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO articles (id, url, content_hash, fetched_at, body, word_count, extractor)"
+                " VALUES ('a1', 'https://x.example/1', 'h', '2021-08-12 14:00:00.000000', 'text', 1, 'test')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO clusters (id, founder_id, canonical_id, canonical_reason, size, created_at, updated_at)"
+                " VALUES ('c0123', 'a1', 'a1', 'only version', 1, '2021-08-12 14:00:00.000000',"
+                " '2021-08-12 14:00:00.000000')"
+            )
+        )
+    upgrade(engine)
+    with Store(engine) as store:
+        assert store.get_cluster("c0123").story_id == "s0123"
+        story = store.get_story("s0123")
+        assert (story.canonical_id, story.canonical_cluster_id, story.clusters, story.size) == ("a1", "c0123", 1, 1)
+        assert story.created_at == NOW
+        assert store.index_state() is None  # the pipeline rebuilds the index on its next dedupe
