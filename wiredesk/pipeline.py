@@ -348,7 +348,7 @@ def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
             created += decision.created
             joined += not decision.created
             changed += any(kind == "canonical.changed" for kind, _ in write.events)
-            linked += any(kind == "story.linked" for kind, _ in write.events)
+            linked += sum(kind == "story.linked" for kind, _ in write.events)
             clusterer.record(decision, signature)
         store.prune_index(before=_window_start(store, config, now))
         return DedupeReport(created + joined, created, joined, changed, linked)
@@ -527,7 +527,7 @@ def run_cycle(settings: Settings, now: datetime, progress: Callable[[str], None]
     if progress:
         progress(
             f"dedupe: {dedupe.decided} articles placed, {dedupe.clusters_created} new clusters, "
-            f"{dedupe.joined} joined existing ones"
+            f"{dedupe.joined} joined existing ones, {dedupe.stories_linked} story links"
         )
     return CycleReport(reports, dedupe)
 

@@ -57,6 +57,7 @@ def two_cycles(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         feed_304s = {o.feed_path: server.not_modified[o.feed_path] for o in server.corpus.outlets}
         page_hits_after = {p.path: server.hits[p.path] for p in server.corpus.pages}
         yield {
+            "first_counts": _asset_extra(first.run_id),
             "settings": settings,
             "server": server,
             "first": first,
@@ -84,6 +85,22 @@ def test_clusters_and_canonicals_match_the_manifest(two_cycles: Any) -> None:
     with Store.open(two_cycles["settings"].store_url) as store:
         assert partition_by_path(store, server) == expected_partition(server)
         assert canonical_paths(store, server) == {p.path for p in server.corpus.pages if p.canonical}
+
+
+def test_the_herat_story_links_ap_and_afp_and_leaves_the_near_misses_out(two_cycles: Any) -> None:
+    server = two_cycles["server"]
+    with Store.open(two_cycles["settings"].store_url) as store:
+        story_of = {
+            a.url.removeprefix(server.url): store.get_cluster(a.cluster_id or "").story_id
+            for a in store.list_articles()
+        }
+        (story,) = store.list_stories(min_clusters=2)
+        assert two_cycles["first_counts"]["stories_linked"] == 2
+    in_story = {p.cluster for p in server.corpus.pages if story_of[p.path] == story.id}
+    assert in_story == {"ap-herat", "afp-herat", "blend-herat"}
+    for page in server.corpus.pages:
+        if page.cluster.startswith(("ghazni", "templated")):
+            assert story_of[page.path] != story.id
 
 
 def test_no_stored_body_carries_the_comment_form_or_reader_comments(two_cycles: Any) -> None:
