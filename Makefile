@@ -7,7 +7,7 @@ UV := .tools/uv-$(UV_VERSION)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: demo test lint typecheck unit sync clean eval-dedupe
+.PHONY: demo test lint typecheck unit sync clean eval-dedupe eval-extract
 
 $(UV):
 	@echo "bootstrapping uv $(UV_VERSION) into .tools/ ..."
@@ -37,6 +37,9 @@ test: lint typecheck unit
 
 eval-dedupe: .venv/.synced
 	$(UV) run --frozen --no-sync python benchmarks/dedupe_eval.py
+
+eval-extract: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/extract_eval.py
 
 clean:
 	rm -rf .venv .tools .wiredesk .pytest_cache .mypy_cache .ruff_cache
