@@ -89,6 +89,13 @@ class NewArticle:
     outlet: str | None = None
     agency: str | None = None
     raw_html: bytes | None = None
+    authors: list[str] | None = None
+    updated_at: datetime | None = None
+    updated_source: str | None = None
+    section: str | None = None
+    dateline: str | None = None
+    host: str | None = None
+    block_keys: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,12 @@ class Article:
     body: str
     word_count: int
     extractor: str
+    authors: list[str] | None = None
+    updated_at: datetime | None = None
+    updated_source: str | None = None
+    section: str | None = None
+    dateline: str | None = None
+    host: str | None = None
     cluster_id: str | None = None
 
 

@@ -102,8 +102,27 @@ articles = Table(
     Column("word_count", Integer, nullable=False),
     Column("extractor", String(64), nullable=False),
     Column("raw_html", LargeBinary),
+    # Metadata beyond the basics (migration 0003), and what site-level boilerplate learning needs.
+    Column("authors", JSON),
+    Column("updated_at", UTCDateTime),
+    Column("updated_source", String(48)),
+    Column("section", Text),
+    Column("dateline", Text),
+    Column("host", Text),
+    Column("block_keys", JSON),
     UniqueConstraint("url", "content_hash"),
     Index("ix_articles_published_at", "published_at"),
+    Index("ix_articles_host", "host"),
+)
+
+site_models = Table(
+    "site_models",
+    metadata,
+    # Text blocks learned as one site's boilerplate (keys from ingest.boilerplate), and from how many pages.
+    Column("host", Text, primary_key=True),
+    Column("keys", JSON, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("learned_at", UTCDateTime, nullable=False),
 )
 
 signatures = Table(

@@ -41,7 +41,7 @@ from storage.records import (
     StoryWrite,
 )
 
-_ARTICLE_COLUMNS = [c for c in t.articles.c if c.name != "raw_html"]
+_ARTICLE_COLUMNS = [c for c in t.articles.c if c.name not in ("raw_html", "block_keys")]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -284,6 +284,37 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(query).all()
         return [Article(**r._mapping) for r in rows]
+
+    def site_pages(self, host: str, limit: int = 200) -> list[list[str]]:
+        """Block keys of the host's latest stored pages (newest first), for boilerplate learning."""
+        a = t.articles.c
+        query = (
+            select(a.block_keys)
+            .where(a.host == host, a.block_keys.is_not(None))
+            .order_by(a.fetched_at.desc(), a.id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [list(row.block_keys) for row in conn.execute(query)]
+
+    def site_page_count(self, host: str) -> int:
+        with self._read() as conn:
+            query = select(func.count()).select_from(t.articles).where(t.articles.c.host == host)
+            return int(conn.execute(query).scalar_one())
+
+    def site_model(self, host: str) -> tuple[list[str], int] | None:
+        """The learned boilerplate keys of a host and how many pages they were learned from."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(t.site_models.c["keys"], t.site_models.c.pages).where(t.site_models.c.host == host)
+            ).first()
+        return (list(row[0]), int(row[1])) if row else None
+
+    def save_site_model(self, host: str, keys: Sequence[str], pages: int, now: datetime) -> None:
+        values = {"keys": sorted(keys), "pages": pages, "learned_at": now}
+        with self._tx() as conn:
+            stmt = self._insert(t.site_models).values(host=host, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["host"], set_=values))
 
     def raw_html(self, article_id: str) -> bytes | None:
         """The compressed raw HTML kept for re-extraction."""
