@@ -8,10 +8,18 @@ newsletter boxes, AMP, a live blog, a paginated article, dates only in JSON-LD, 
 sites, and more. Each page has its true body and metadata next to it (``<name>.json``).
 
 Systems:
-  wiredesk     ``ingest.extract.extract_article(html, url=..., entry=<the feed entry, when the truth has one>)``.
-               Fields the extractor does not offer yet (authors, updated, section, dateline, agency) are read
-               with ``getattr`` and fall back to what it has (``byline`` split on "," / " and ", ``agencies[0]``),
-               so they are scored as soon as it gains them. An ``ExtractError`` is an empty body and a failure.
+  wiredesk     ``ingest.extract.extract_article(html, url=..., entry=<the feed entry, when the truth has one>,
+               site=<the site's boilerplate model>)``. Fields the extractor does not offer yet (authors,
+               updated, section, dateline, agency) are read with ``getattr`` and fall back to what it has
+               (``byline`` split on "," / " and ", ``agencies[0]``), so they are scored as soon as it gains
+               them. An ``ExtractError`` is an empty body and a failure.
+               Site models are learned leave-one-out, as production has them: there the store holds the
+               site's earlier pages and the model is learned from those, never from the page being read. Up
+               front (untimed), every page is extracted once with no model, keeping its raw block keys
+               (``ExtractedArticle.block_keys``); then each page gets ``ingest.boilerplate.learn(host, <the
+               block keys of the site's OTHER pages>)`` with the ``ExtractConfig`` thresholds. The timed cost
+               is ``extract_article(..., site=model)`` itself. The untimed pass with no model is reported too
+               ("without site models"): what the generic filters do alone, as on a site's first pages.
   trafilatura  ``trafilatura.bare_extraction(html, url=url, with_metadata=True)``, every other option at its
                default (comments included, no precision or recall bias). The body is ``.text`` followed by
                ``.comments``: exactly what ``trafilatura.extract(html, url=url)`` prints. The metadata: ``title``,
@@ -54,6 +62,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import trafilatura
 
+from ingest.boilerplate import SiteModel, learn
+from ingest.config import ExtractConfig
 from ingest.errors import ExtractError
 from ingest.extract import extract_article
 from ingest.records import FeedEntry
@@ -286,17 +296,22 @@ def feed_entry(truth: dict[str, Any]) -> FeedEntry | None:
     )
 
 
-def run_wiredesk(case: Case) -> Prediction:
+def run_wiredesk(case: Case, site: SiteModel | None = None) -> Prediction:
+    return _wiredesk(case, site)[0]
+
+
+def _wiredesk(case: Case, site: SiteModel | None) -> tuple[Prediction, tuple[str, ...]]:
+    """The prediction and the page's raw block keys (none when extraction failed)."""
     truth = case.truth
     try:
-        result = extract_article(case.html, url=truth["url"], entry=feed_entry(truth), feed_title=None)
+        result = extract_article(case.html, url=truth["url"], entry=feed_entry(truth), feed_title=None, site=site)
     except ExtractError as exc:
-        return Prediction(body="", failed=True, error=str(exc))
+        return Prediction(body="", failed=True, error=str(exc)), ()
     authors = getattr(result, "authors", None)
     if authors is None:
         authors = split_byline(result.byline)
     agency = getattr(result, "agency", None) or (result.agencies[0] if result.agencies else None)
-    return Prediction(
+    prediction = Prediction(
         body=result.text,
         title=result.title,
         authors=list(authors),
@@ -308,6 +323,46 @@ def run_wiredesk(case: Case) -> Prediction:
         agency=agency,
         dateline=getattr(result, "dateline", None),
     )
+    return prediction, tuple(getattr(result, "block_keys", ()))
+
+
+def host_of(case: Case) -> str:
+    return urlsplit(case.truth["url"]).netloc.lower()
+
+
+@dataclass(frozen=True)
+class SitePreparation:
+    """The untimed pass: each page read with no site model, and each page's leave-one-out model."""
+
+    unmodelled: dict[str, Prediction]
+    models: dict[str, SiteModel]
+
+
+def prepare_sites(cases: Sequence[Case], config: ExtractConfig | None = None) -> SitePreparation:
+    """Read every page once with no model (its raw block keys), then learn each page's site model from the
+    block keys of the same host's other pages."""
+    config = config or ExtractConfig()
+    unmodelled: dict[str, Prediction] = {}
+    keys: dict[str, tuple[str, ...]] = {}
+    by_host: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        unmodelled[case.name], keys[case.name] = _wiredesk(case, None)
+        by_host[host_of(case)].append(case.name)
+    models = {
+        case.name: learn(
+            host_of(case),
+            [keys[name] for name in by_host[host_of(case)] if name != case.name],
+            min_pages=config.boilerplate_min_pages,
+            min_share=config.boilerplate_min_share,
+        )
+        for case in cases
+    }
+    return SitePreparation(unmodelled, models)
+
+
+def wiredesk_system(models: dict[str, SiteModel]) -> Callable[[Case], Prediction]:
+    """The wiredesk system reading each page with its leave-one-out site model."""
+    return lambda case: run_wiredesk(case, models.get(case.name))
 
 
 def run_trafilatura(case: Case) -> Prediction:
@@ -329,7 +384,8 @@ def run_trafilatura(case: Case) -> Prediction:
     )
 
 
-SYSTEMS: dict[str, Callable[[Case], Prediction]] = {"wiredesk": run_wiredesk, "trafilatura": run_trafilatura}
+def systems(prep: SitePreparation) -> dict[str, Callable[[Case], Prediction]]:
+    return {"wiredesk": wiredesk_system(prep.models), "trafilatura": run_trafilatura}
 
 
 # -- running and reporting -------------------------------------------------------------------------
@@ -370,16 +426,22 @@ def evaluate(
             predictions[case.name] = fn(case)
             elapsed += time.perf_counter() - start
         best = min(best, elapsed)
-    result = SystemResult(seconds_per_page=best / len(cases))
+    return score(cases, predictions, best / len(cases)), predictions
+
+
+def score(cases: Sequence[Case], predictions: dict[str, Prediction], seconds_per_page: float) -> SystemResult:
+    result = SystemResult(seconds_per_page=seconds_per_page)
     for case in cases:
         pred = predictions[case.name]
         p, r, f1 = body_scores(case.truth["body"], pred.body)
         result.pages[case.name] = PageResult(p, r, f1, field_scores(case.truth, pred), pred.failed, pred.error)
-    return result, predictions
+    return result
 
 
-def show_page(case: Case, predictions: dict[str, dict[str, Prediction]]) -> None:
+def show_page(case: Case, predictions: dict[str, dict[str, Prediction]], model: SiteModel | None = None) -> None:
     print(f"== {case.name} ({case.truth['template']}, {case.truth['url']})")
+    if model is not None:
+        print(f"-- site model (leave-one-out): {len(model.keys)} boilerplate blocks learned from {model.pages} pages")
     print("-- truth body:\n" + case.truth["body"])
     for name, preds in predictions.items():
         pred = preds[case.name]
@@ -405,12 +467,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = [c for c in cases if c.name == args.page]
         if not chosen:
             parser.error(f"no page {args.page!r}; pages are named like {cases[0].name!r}")
-        show_page(chosen[0], {n: {chosen[0].name: fn(chosen[0])} for n, fn in SYSTEMS.items()})
+        prep = prepare_sites([c for c in cases if host_of(c) == host_of(chosen[0])])
+        show_page(
+            chosen[0],
+            {n: {chosen[0].name: fn(chosen[0])} for n, fn in systems(prep).items()},
+            prep.models[chosen[0].name],
+        )
         return 0
     templates = sorted({c.truth["template"] for c in cases})
     languages = sorted({c.truth["language"] for c in cases})
     print(f"corpus: {len(cases)} pages, {len(templates)} templates, languages {', '.join(languages)}")
-    results = {name: evaluate(cases, fn, args.repeat)[0] for name, fn in SYSTEMS.items()}
+    prep = prepare_sites(cases)
+    learned = [len(model.keys) for model in prep.models.values()]
+    print(f"site models (leave-one-out): {sum(learned) / len(learned):.1f} boilerplate blocks per page's model")
+    results = {name: evaluate(cases, fn, args.repeat)[0] for name, fn in systems(prep).items()}
+    unmodelled = score(cases, prep.unmodelled, float("nan"))
 
     print()
     print(f"{'system':<12} {'precision':>9} {'recall':>7} {'F1':>6} {'F1<0.9':>7} {'failed':>7} {'s/page':>8}")
@@ -421,6 +492,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{name:<12} {res.mean('precision'):>9.3f} {res.mean('recall'):>7.3f} {res.mean('f1'):>6.3f} "
             f"{below:>7} {failed:>7} {res.seconds_per_page:>8.4f}"
         )
+    below = sum(p.f1 < 0.9 for p in unmodelled.pages.values())
+    failed = sum(p.failed for p in unmodelled.pages.values())
+    print(
+        f"{'(no site models)':<12} {unmodelled.mean('precision'):>9.3f} {unmodelled.mean('recall'):>7.3f} "
+        f"{unmodelled.mean('f1'):>6.3f} {below:>7} {failed:>7} {'untimed':>8}"
+    )
     ours, base = results["wiredesk"], results["trafilatura"]
     ratio = ours.seconds_per_page / base.seconds_per_page
     gain = ours.mean("f1") - base.mean("f1")
@@ -433,10 +510,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     by_template: dict[str, list[str]] = defaultdict(list)
     for case in cases:
         by_template[case.truth["template"]].append(case.name)
-    print(f"\n{'template (body F1)':<20} {'pages':>5} {'wiredesk':>9} {'trafilatura':>12}")
+    print(f"\n{'template (body F1)':<20} {'pages':>5} {'wiredesk':>9} {'trafilatura':>12} {'no site models':>15}")
     for template in templates:
         names = by_template[template]
-        print(f"{template:<20} {len(names):>5} {ours.mean('f1', names):>9.3f} {base.mean('f1', names):>12.3f}")
+        print(
+            f"{template:<20} {len(names):>5} {ours.mean('f1', names):>9.3f} {base.mean('f1', names):>12.3f} "
+            f"{unmodelled.mean('f1', names):>15.3f}"
+        )
 
     for name, res in results.items():
         print(f"\nworst pages, {name}:")
@@ -452,6 +532,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "templates": templates,
                 "languages": languages,
                 "cost_ratio": ratio,
+                "wiredesk_without_site_models": {
+                    "body": {
+                        "precision": unmodelled.mean("precision"),
+                        "recall": unmodelled.mean("recall"),
+                        "f1": unmodelled.mean("f1"),
+                    },
+                    "templates": {t: unmodelled.mean("f1", by_template[t]) for t in templates},
+                },
                 "systems": {
                     name: {
                         "body": {

@@ -138,17 +138,24 @@ class _Page:
         self.article: dict[str, Any] = (
             articles[0] if articles else next((o for o in self.objects if "webpage" in _types(o)), {})
         )
+        self._metas: dict[tuple[str, str], str] | None = None
         self.zones: dict[datetime, tzinfo] = {}  # naive wall clock -> the zone a source wrote it in
         self.any_zone: tzinfo | None = None
 
     def meta(self, attr: str, value: str) -> str | None:
-        lower = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
-        found = self.tree.xpath(f'//meta[translate(@{attr}, "{lower[0]}", "{lower[1]}")="{value.lower()}"]/@content')
-        if not found and attr == "itemprop":
-            found = self.tree.xpath(
-                f'//*[translate(@itemprop, "{lower[0]}", "{lower[1]}")="{value.lower()}"]/@datetime'
-            )
-        return (str(found[0]).strip() or None) if found else None
+        """The first ``<meta {attr}={value}>``'s content (both compared without case); for ``itemprop``
+        also any element's ``datetime``."""
+        if self._metas is None:
+            self._metas = {}
+            for node in self.tree.iter("meta"):
+                content = (node.get("content") or "").strip()
+                for name in ("property", "name", "itemprop", "http-equiv"):
+                    key = node.get(name)
+                    if key and content:
+                        self._metas.setdefault((name, key.strip().lower()), content)
+            for node in self.tree.xpath("//*[@itemprop and @datetime]"):
+                self._metas.setdefault(("itemprop", str(node.get("itemprop")).lower()), str(node.get("datetime")))
+        return self._metas.get((attr, value.lower()))
 
     def ld(self, key: str) -> Any:
         return self.article.get(key)
@@ -261,6 +268,12 @@ def _people(page: _Page) -> tuple[list[str], list[str]]:
         elif isinstance(item, str):
             people.append(item)
     return people, orgs
+
+
+def first_title(tree: Any) -> str | None:
+    """A quick headline from the page (``og:title``, else ``<h1>``), before metadata is reconciled."""
+    og = tree.xpath('//meta[@property="og:title"]/@content')
+    return (str(og[0]).strip() or None) if og else _first_text(tree, "//article//h1 | //h1")
 
 
 def _byline_text(tree: Any) -> str | None:
@@ -386,11 +399,12 @@ def read_metadata(
             break
 
     people, orgs = _people(page)
+    visible_byline = _byline_text(tree)
     byline_raw = ", ".join(people) if people else None
     authors, authors_source = person_names(byline_raw), "json-ld"
     for raw, source in (
         (page.meta("name", "author"), "meta:author"),
-        (_byline_text(tree), "html:byline"),
+        (visible_byline, "html:byline"),
         (entry.author if entry else None, "feed"),
         (fallback.get("author"), "trafilatura"),
     ):
@@ -398,7 +412,6 @@ def read_metadata(
             break
         authors, authors_source = person_names(raw), source
         byline_raw = byline_raw or raw
-    visible_byline = _byline_text(tree)
     agencies = credited_agencies(
         text, extra=(byline_raw, visible_byline, page.meta("name", "author"), *orgs, entry.author if entry else None)
     )
@@ -432,10 +445,10 @@ def read_metadata(
         section=_section(page),
         agencies=agencies,
         dateline=dateline_of(text),
-        site_name=page.meta("property", "og:site_name") or fallback.get("sitename"),
+        site_name=page.meta("property", "og:site_name"),
         description=page.meta("property", "og:description") or page.meta("name", "description"),
         byline=byline_raw or visible_byline,
     )
 
 
-__all__ = ["Metadata", "Stamp", "agency_code", "parse_time", "read_metadata"]
+__all__ = ["Metadata", "Stamp", "agency_code", "first_title", "parse_time", "read_metadata"]

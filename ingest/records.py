@@ -56,7 +56,9 @@ class ExtractedArticle:
     """An article page reduced to its clean body and metadata.
 
     ``published_source`` says where the time came from (``feed``, ``meta:article:published_time``,
-    ``json-ld``, ``trafilatura``); ``agencies`` lists the wire agencies the copy credits, in order.
+    ``json-ld``, ``html:time``, ``url``, ``trafilatura``), ``updated_source`` likewise for the update time;
+    ``agencies`` lists the wire agencies the copy credits, in order; ``authors`` the people the byline names;
+    ``dateline`` the place the copy opens with; ``method`` which path produced the body (:mod:`ingest.body`).
     """
 
     text: str
@@ -69,6 +71,14 @@ class ExtractedArticle:
     canonical_url: str | None = None
     outlet: str | None = None
     agencies: tuple[str, ...] = field(default_factory=tuple)
+    authors: tuple[str, ...] = ()
+    updated: datetime | None = None
+    updated_source: str | None = None
+    section: str | None = None
+    dateline: str | None = None
+    language_source: str | None = None
+    block_keys: tuple[str, ...] = ()  # keys of the raw body blocks, before any stripping (ingest.boilerplate)
+    removed: tuple[str, ...] = ()  # body blocks the site model and the residue filters dropped
 
     @property
     def word_count(self) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from datasketch import LeanMinHash
 
@@ -37,6 +38,7 @@ from dedupe import (
     story_id_for,
     to_bytes,
 )
+from ingest.boilerplate import SiteModel, learn
 from ingest.credits import agency_code
 from ingest.errors import IngestError
 from ingest.extract import extract_article
@@ -211,19 +213,22 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
     stored = failed = 0
     page_errors: list[str] = []
     feed_title = parsed.title if parsed else feed.title
+    sites = SiteModels(store, settings)
     for pending in store.pending_entries(feed.id, settings.max_attempts)[: settings.max_articles_per_poll]:
         entry = by_url.get(pending.url) or FeedEntry(
             pending.url, pending.guid, pending.title, None, pending.author, pending.published_at
         )
         try:
-            article = _fetch_article(fetcher, settings, feed, entry, feed_title, now)
+            article = _fetch_article(fetcher, settings, feed, entry, feed_title, now, sites.model(host_of(entry.url)))
         except IngestError as exc:
             store.record_fetch_failure(pending.url, str(exc), now)
             failed += 1
             page_errors.append(str(exc))
             continue
         store.save_article(article)
+        sites.stored(article.host)
         stored += 1
+    sites.relearn(now)
     return FeedReport(
         feed.id,
         feed.name,
@@ -238,12 +243,59 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
     )
 
 
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+class SiteModels:
+    """The learned boilerplate of each site a feed's pages come from: loaded once per poll, learned again
+    from the site's latest stored pages after the poll stored new ones (:mod:`ingest.boilerplate`)."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+        self._models: dict[str, SiteModel | None] = {}
+        self._touched: set[str] = set()
+
+    def model(self, host: str) -> SiteModel | None:
+        if host not in self._models:
+            stored = self._store.site_model(host)
+            self._models[host] = SiteModel(host, frozenset(stored[0]), stored[1]) if stored else None
+        return self._models[host]
+
+    def stored(self, host: str | None) -> None:
+        if host:
+            self._touched.add(host)
+
+    def relearn(self, now: datetime) -> None:
+        config = self._settings.extract
+        for host in sorted(self._touched):
+            pages = self._store.site_pages(host, limit=config.boilerplate_pages)
+            if len(pages) < config.boilerplate_min_pages:
+                continue
+            model = learn(host, pages, min_pages=config.boilerplate_min_pages, min_share=config.boilerplate_min_share)
+            self._store.save_site_model(host, sorted(model.keys), len(pages), now)
+            self._models[host] = model
+        self._touched.clear()
+
+
 def _fetch_article(
-    fetcher: Fetcher, settings: Settings, feed: Feed, entry: FeedEntry, feed_title: str | None, now: datetime
+    fetcher: Fetcher,
+    settings: Settings,
+    feed: Feed,
+    entry: FeedEntry,
+    feed_title: str | None,
+    now: datetime,
+    site: SiteModel | None = None,
 ) -> NewArticle:
     response = fetcher.get(entry.url, max_bytes=settings.fetch.max_page_bytes, accept=PAGE_ACCEPT)
     extracted = extract_article(
-        response.body, url=response.url, entry=entry, feed_title=feed_title or feed.name, config=settings.extract
+        response.body,
+        url=response.url,
+        entry=entry,
+        feed_title=feed_title or feed.name,
+        config=settings.extract,
+        site=site,
     )
     digest = content_hash(extracted.text)
     return NewArticle(
@@ -264,6 +316,13 @@ def _fetch_article(
         outlet=extracted.outlet,
         agency=",".join(extracted.agencies) or None,
         raw_html=zlib.compress(response.body, 6),
+        authors=list(extracted.authors),
+        updated_at=extracted.updated,
+        updated_source=extracted.updated_source,
+        section=extracted.section,
+        dateline=extracted.dateline,
+        host=host_of(entry.url),
+        block_keys=list(extracted.block_keys),
     )
 
 

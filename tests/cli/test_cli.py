@@ -85,9 +85,17 @@ def test_extract_json_one_object_per_input(
             "outlet",
             "agencies",
             "method",
+            "authors",
+            "updated",
+            "updated_source",
+            "section",
+            "dateline",
+            "language_source",
         } <= set(row)
         assert row["text"] and row["title"]
         assert datetime.fromisoformat(row["published"]).tzinfo is not None
+        assert row["method"].startswith("trafilatura")
+        assert isinstance(row["authors"], list)
     assert rows[1]["agencies"] == ["AP", "AFP"]
 
 

@@ -265,3 +265,292 @@ def test_trailing_boilerplate_block() -> None:
 def test_empty() -> None:
     assert clean_body("") == ("", 0)
     assert clean_body("\n\n  \n") == ("", 0)
+
+
+# --- residue in French, German and Spanish, and the newer filters: each with prose it must leave alone ---
+
+
+def _assert_kept(line: str) -> None:
+    text, dropped = clean_body(_between(line))
+    assert text == _between(line)
+    assert dropped == 0
+
+
+CROSS_LINKS = [
+    "Lire aussi : Grève dans les transports lyonnais : métros à l’arrêt",
+    "À lire aussi - Sécheresse dans la Drôme",
+    "Le puede interesar: Transportadores bloquean el acceso al puerto de Buenaventura",
+    "Lea también: Un sismo de magnitud 5,9 sacude el suroeste de Colombia",
+    "Mehr zum Thema: Marode Mainbrücke gesperrt",
+    "Lesen Sie auch: Warnstreik im Nahverkehr",
+]
+CROSS_LINK_PROSE = [
+    "Lire aussi les conclusions du rapport permet de comprendre la colère des conducteurs, estime le syndicat.",
+    "Le puede interesar a los inversores que el banco baje las tasas otra vez en octubre, dijo el analista.",
+    "Mehr zum Thema Verkehr wollte der Sprecher der Stadt am Dienstag nicht sagen.",
+]
+
+
+@pytest.mark.parametrize("line", CROSS_LINKS)
+def test_cross_links_in_other_languages(line: str) -> None:
+    _assert_dropped(line)
+
+
+@pytest.mark.parametrize("line", CROSS_LINK_PROSE)
+def test_cross_link_phrases_in_prose_survive(line: str) -> None:
+    _assert_kept(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Story continues below advertisement",
+        "Article continues below advertisement",
+        "La suite après la publicité",
+        "Weiterlesen nach der Anzeige",
+        "La nota continúa abajo",
+    ],
+)
+def test_continues_below_advertisement(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_a_story_continuing_in_prose_survives() -> None:
+    _assert_kept("The story continues below the surface, investigators said, where the mine shafts flooded in 1998.")
+
+
+@pytest.mark.parametrize("line", ["Publicité", "Anzeige", "Werbung", "Publicidad", "Advertising"])
+def test_ad_labels_in_other_languages(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_ad_words_in_prose_survive() -> None:
+    _assert_kept("Anzeige gegen den Bürgermeister erstattet, teilte die Polizei am Montag mit.")
+    _assert_kept("Publicidad engañosa: la superintendencia multó a la empresa por sus anuncios.")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Partager sur Facebook",
+        "Partager : Facebook X WhatsApp",
+        "Teilen",
+        "Compartir en WhatsApp",
+        "Envoyer par e-mail",
+        "Copy link",
+    ],
+)
+def test_share_bars_in_other_languages(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_share_verbs_in_prose_survive() -> None:
+    _assert_kept("Partager les coûts entre les communes reste la priorité, a-t-il dit.")
+    _assert_kept("Compartir la información con la Fiscalía fue la condición del acuerdo, dijo el ministro.")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Suscríbase a nuestro boletín",
+        "Abonnez-vous",
+        "Je m’abonne",
+        "Jetzt abonnieren",
+        "Newsletter Le Courrier du matin",
+        "News from the territories and beyond, every Friday. Sign up for our free newsletter.",
+        "Our climate team’s weekly guide to the science and politics of a warming planet. Sign up",
+        "The best of the week, every Sunday. Subscribe now.",
+    ],
+)
+def test_subscribe_prompts_and_newsletter_pitches(line: str) -> None:
+    _assert_dropped(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Residents were told to sign up for the county's newsletter to receive alerts about road closures.",
+        "Hundreds of volunteers lined up on Saturday to sign up.",
+        "The mayor urged residents to subscribe.",
+        "Los suscriptores del boletín recibirán la alerta por correo, dijo el ministerio.",
+        "The newsletter, which the council mails every Friday, first reported the closure.",
+    ],
+)
+def test_newsletter_words_in_prose_survive(line: str) -> None:
+    _assert_kept(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Síganos en Google News y reciba las noticias más importantes del Pacífico.",
+        "Suivez-nous sur Twitter",
+        "Folgen Sie uns auf Instagram",
+    ],
+)
+def test_follow_us_in_other_languages(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_follow_in_prose_survives() -> None:
+    _assert_kept("Síganos, gritaban los manifestantes frente a la Gobernación del Valle.")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Copyright 2021 The Associated Press. All rights reserved. This material may not be published, broadcast, "
+        "rewritten or redistributed without permission.",
+        "© 2024 Le Courrier Rhodanien - Tous droits réservés",
+        "Copyright © 2023 Reuters",
+        "(c) 2022 dpa",
+    ],
+)
+def test_copyright_lines(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_copyright_in_prose_survives() -> None:
+    _assert_kept("Copyright lawyers said the ruling, issued in 2021, would reshape the music industry.")
+
+
+@pytest.mark.parametrize("line", ["Foto: dpa", "Fotos: EFE / Archivo", "Crédit photo : AFP", "Bild: Stadt Frankfurt"])
+def test_photo_credits_in_other_languages(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_photo_words_in_prose_survive() -> None:
+    _assert_kept("Foto-Ausstellung im Römer eröffnet am Sonntag, sagte die Stadt.")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Commentaires",
+        "Réservé aux abonnés. Abonnez-vous pour réagir.",
+        "Kommentare (12)",
+        "Comentarios",
+        "Laisser un commentaire",
+        "Deja un comentario",
+        "Kommentar schreiben",
+        "3 commentaires",
+    ],
+)
+def test_comment_sections_in_other_languages(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_comments_in_prose_survive() -> None:
+    _assert_kept("Comments by the minister drew criticism from the opposition on Wednesday.")
+    _assert_kept("Commentaires et critiques se sont multipliés après la réunion, selon la préfecture.")
+
+
+@pytest.mark.parametrize(
+    "line", ["Listen to this article 3 min", "Écouter cet article", "Temps de lecture : 2 min", "5 min read"]
+)
+def test_listen_and_reading_time_widgets(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_listen_in_prose_survives() -> None:
+    _assert_kept("Listen to this: the minister said the plan was dead before it reached parliament.")
+
+
+@pytest.mark.parametrize("line", ["Associated Press", "Reuters", "Agence France-Presse", "The Associated Press", "dpa"])
+def test_agency_label_lines(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_agency_in_prose_survives() -> None:
+    _assert_kept("Reuters reported the deal on Tuesday.")
+
+
+@pytest.mark.parametrize(
+    "line", ["Updated", "Updated 10:30 a.m. EDT Oct. 15, 2023", "Mis à jour", "Aktualisiert", "Actualizado: 12/06/2024"]
+)
+def test_bare_updated_stamps(line: str) -> None:
+    _assert_dropped(line)
+
+
+def test_updated_in_prose_survives() -> None:
+    _assert_kept("Updated figures released on Monday showed the toll had risen to 42.")
+
+
+def test_headline_repeated_inside_the_body() -> None:
+    title = "Riverside Marathon live: Kenya’s Koech breaks course record"
+    text, dropped = clean_body(f"{LEDE}\n\n{title}\n\nUpdated\n\n{SECOND}", title=title)
+    assert text == f"{LEDE}\n\n{SECOND}"
+    assert dropped == 2
+
+
+def test_dek_repeating_the_lede_after_its_dateline() -> None:
+    dek = "The Taliban seized Herat, Afghanistan’s third-largest city, on Thursday after pushing into its center"
+    text, dropped = clean_body(f"{dek}\n\n{LEDE}\n\n{SECOND}")
+    assert text == f"{LEDE}\n\n{SECOND}"
+    assert dropped == 1
+    truncated = "The Taliban seized Herat, Afghanistan’s third-largest city, on Thursday after pushing into…"
+    assert clean_body(f"{truncated}\n\n{LEDE}")[0] == LEDE
+
+
+def test_a_lede_followed_by_another_paragraph_is_no_dek() -> None:
+    opening = "The Taliban seized Herat on Thursday."
+    _, dropped = clean_body(f"{opening}\n\n{LEDE}\n\n{SECOND}")  # too short to be taken for a dek
+    assert dropped == 0
+    _, dropped = clean_body(f"{SECOND}\n\n{LEDE}")
+    assert dropped == 0
+
+
+def test_related_list_after_its_heading() -> None:
+    items = "\n\n".join(["- Transportadores bloquean el puerto", "- Un sismo sacude el suroeste de Colombia"])
+    text, dropped = clean_body(f"{LEDE}\n\n{SECOND}\n\nMás noticias\n\n{items}")
+    assert text == f"{LEDE}\n\n{SECOND}"
+    assert dropped == 3
+
+
+def test_a_list_in_the_story_survives() -> None:
+    items = "- 12 people were killed\n\n- 40 were injured"
+    text, dropped = clean_body(f"{LEDE}\n\nThe toll so far:\n\n{items}\n\n{SECOND}")
+    assert text == f"{LEDE}\n\nThe toll so far:\n\n{items}\n\n{SECOND}"
+    assert dropped == 0
+
+
+def test_author_box_at_the_end() -> None:
+    box = "Anna Kessler\n\nAnna Kessler schreibt im Ressort Frankfurt über Verkehr und den Römer.\n\nAlle Artikel"
+    text, dropped = clean_body(f"{LEDE}\n\n{SECOND}\n\n{box}")
+    assert text == f"{LEDE}\n\n{SECOND}"
+    assert dropped == 3
+
+
+@pytest.mark.parametrize(
+    "bio",
+    [
+        "Ellen Markham is a staff reporter covering South Asia.",
+        "Julien Morel est journaliste au service Transports.",
+        "Andrés Mosquera escribe sobre el puerto y la economía del Pacífico.",
+    ],
+)
+def test_author_bios_in_other_languages(bio: str) -> None:
+    text, _ = clean_body(f"{LEDE}\n\n{SECOND}\n\n{bio}")
+    assert text == f"{LEDE}\n\n{SECOND}"
+
+
+def test_people_named_in_the_story_survive() -> None:
+    profile = "Maria Lopez\n\nMaria Lopez, 34, lost her home in the flood and now sleeps at her sister's."
+    text, dropped = clean_body(f"{LEDE}\n\n{SECOND}\n\n{profile}")
+    assert text.endswith(profile)
+    assert dropped == 0
+    quoted = "Anna Kessler writes that the council ignored the warnings for years."
+    text, dropped = clean_body(f"{LEDE}\n\n{SECOND}\n\n{quoted}")
+    assert text.endswith(quoted)
+    assert dropped == 0  # a name and a verb, but no role
+    bio = "Anna Kessler writes about transport and the city hall."
+    _, dropped = clean_body(f"{LEDE}\n\n{bio}\n\n{SECOND}\n\n{LAST}\n\n{LAST}\n\n{LAST}")
+    assert dropped == 0  # not among the last lines: no author box
+
+
+def test_clean_blocks_returns_what_it_dropped_in_order() -> None:
+    from ingest.cleanup import clean_blocks
+
+    kept, removed = clean_blocks(["Reuters", LEDE, "Advertisement", SECOND, "  ", "Share this:"], title=None)
+    assert kept == [LEDE, SECOND]
+    assert removed == ["Reuters", "Advertisement", "Share this:"]

@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import lxml.html
 import pytest
 
 from ingest.config import ExtractConfig, FetchLimits
 from ingest.errors import ExtractError
-from ingest.extract import PageMeta, extract_article, parse_time, read_page_meta
+from ingest.extract import extract_article, parse_time
 from ingest.fetch import Fetcher
 from ingest.records import ExtractedArticle, FeedEntry
 from wiredesk.corpus import CorpusServer, Page, load_corpus
@@ -219,70 +218,7 @@ def test_page_of_chrome_only() -> None:
         extract_article(page, url="https://e.org/home")
 
 
-# --- page metadata, inline ---
-
-
-def _meta(head: str, body: str = "", url: str = "https://e.org/a") -> PageMeta:
-    return read_page_meta(
-        lxml.html.fromstring(f"<html lang='en-GB'><head>{head}</head><body>{body}</body></html>"), url
-    )
-
-
-def test_meta_published_time_first() -> None:
-    meta = _meta(
-        '<meta property="article:published_time" content="2021-08-12T15:10:00+02:00">'
-        '<script type="application/ld+json">{"datePublished": "2021-01-01T00:00:00Z"}</script>'
-    )
-    assert meta.published == (datetime(2021, 8, 12, 13, 10, tzinfo=UTC), "meta:article:published_time")
-
-
-def test_json_ld_date_published_in_graph() -> None:
-    meta = _meta(
-        '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
-        '{"@type": "NewsArticle", "datePublished": "2021-08-12T15:10:00Z", "dateModified": "2021-08-13T00:00:00Z",'
-        ' "author": [{"@type": "Person", "name": "Jane Doe"}, {"name": "John Roe"}]}]}</script>'
-    )
-    assert meta.published == (datetime(2021, 8, 12, 15, 10, tzinfo=UTC), "json-ld")
-    assert meta.author == "Jane Doe, John Roe"
-
-
-def test_broken_json_ld_is_skipped() -> None:
-    meta = _meta(
-        '<script type="application/ld+json">{not json</script>'
-        '<script type="application/ld+json">[{"datePublished": "2021-08-12T15:10:00Z"}]</script>'
-    )
-    assert meta.published == (datetime(2021, 8, 12, 15, 10, tzinfo=UTC), "json-ld")
-
-
-def test_modified_times_are_never_published() -> None:
-    meta = _meta(
-        '<meta property="article:modified_time" content="2021-08-12T21:05:00Z">'
-        '<script type="application/ld+json">{"dateModified": "2021-08-12T21:05:00Z"}</script>'
-    )
-    assert meta.published is None
-
-
-def test_time_element_in_article() -> None:
-    meta = _meta(
-        "",
-        '<aside><time datetime="2020-01-01T00:00:00Z">old</time></aside>'
-        '<article><header><time datetime="2021-08-12T15:10:00Z">Aug 12</time></header></article>',
-    )
-    assert meta.published == (datetime(2021, 8, 12, 15, 10, tzinfo=UTC), "html:time")
-
-
-def test_head_fields() -> None:
-    meta = _meta(
-        '<meta property="og:title" content=" Herat falls "><meta name="description" content="Desc">'
-        '<meta property="OG:SITE_NAME" content="Example News"><link rel="canonical" href="/a?utm_source=x#top">'
-        '<meta name="author" content="By Jane Doe">'
-    )
-    assert meta.title == "Herat falls"
-    assert meta.description == "Desc"
-    assert meta.site_name == "Example News"
-    assert meta.canonical == "https://e.org/a"
-    assert meta.language == "en"
-    assert meta.author == "By Jane Doe"
+# --- times ---
 
 
 @pytest.mark.parametrize(
