@@ -393,7 +393,11 @@ class Store:
 
     def list_clusters(self, limit: int | None = None) -> list[Cluster]:
         """Clusters, largest first, then by id."""
-        query = select(t.clusters).order_by(t.clusters.c.size.desc(), t.clusters.c.created_at, t.clusters.c.id)
+        query = (
+            select(t.clusters)
+            .where(t.clusters.c.size > 0)  # a cluster emptied by re-extraction stays, as a tombstone
+            .order_by(t.clusters.c.size.desc(), t.clusters.c.created_at, t.clusters.c.id)
+        )
         if limit is not None:
             query = query.limit(limit)
         with self._read() as conn:
@@ -444,18 +448,103 @@ class Store:
                     .values(**asdict(link))
                     .on_conflict_do_nothing(index_elements=["article_id", "other_cluster_id"])
                 )
-            for kind, detail in write.events:
+            self._insert_events(conn, write.events, mem.decided_at, c.id, c.story_id, write.article_id)
+        return True
+
+    @staticmethod
+    def _insert_events(
+        conn: Connection,
+        events: Sequence[tuple[str, dict[str, Any]]],
+        at: datetime,
+        cluster_id: str | None,
+        story_id: str | None,
+        article_id: str | None,
+    ) -> None:
+        """Append events; a detail's ``cluster_id``, ``story_id`` and ``article_id`` override the defaults."""
+        for kind, detail in events:
+            conn.execute(
+                t.events.insert().values(
+                    at=at,
+                    kind=kind,
+                    cluster_id=detail.get("cluster_id", cluster_id),
+                    article_id=detail.get("article_id", article_id),
+                    story_id=detail.get("story_id", story_id),
+                    detail=detail,
+                )
+            )
+
+    # -- re-extraction -----------------------------------------------------------------------------
+
+    def reextract_candidates(self, host: str | None = None, since: datetime | None = None) -> list[str]:
+        """Ids of stored articles with raw HTML, of ``host`` and published (else fetched) since ``since``."""
+        a = t.articles.c
+        when = func.coalesce(a.published_at, a.fetched_at)
+        query = select(a.id).where(a.raw_html.is_not(None)).order_by(when, a.id)
+        if host:
+            query = query.where(a.host == host.lower())
+        if since is not None:
+            query = query.where(when >= since)
+        with self._read() as conn:
+            return [r.id for r in conn.execute(query)]
+
+    def block_keys(self, article_id: str) -> list[str] | None:
+        with self._read() as conn:
+            keys = conn.execute(select(t.articles.c.block_keys).where(t.articles.c.id == article_id)).scalar()
+        return list(keys) if keys is not None else None
+
+    def set_block_keys(self, article_id: str, keys: Sequence[str]) -> None:
+        with self._tx() as conn:
+            conn.execute(update(t.articles).where(t.articles.c.id == article_id).values(block_keys=list(keys)))
+
+    def entry_facts(self, url: str) -> PendingEntry | None:
+        """What the feed said of a URL (title, author, time), as ingest saw it."""
+        e = t.entries.c
+        cols = [e.url, e.feed_id, e.guid, e.title, e.author, e.published_at, e.attempts]
+        with self._read() as conn:
+            row = conn.execute(select(*cols).where(e.url == url)).first()
+        return PendingEntry(**row._mapping) if row else None
+
+    def update_article(
+        self, article_id: str, values: dict[str, Any], events: Sequence[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        """Re-extracted metadata of an article whose body did not change, with its events."""
+        with self._tx() as conn:
+            conn.execute(update(t.articles).where(t.articles.c.id == article_id).values(**values))
+            self._insert_events(conn, events, at, None, None, article_id)
+
+    def withdraw_article(
+        self,
+        article_id: str,
+        values: dict[str, Any],
+        cluster: Cluster | None,
+        story: Story | None,
+        events: Sequence[tuple[str, dict[str, Any]]],
+        at: datetime,
+    ) -> None:
+        """A re-extracted article whose body changed: store the new body and take the article out of its
+        cluster (signature, index keys, membership, the story links it made), with the cluster's and the
+        story's new summaries, in one transaction; the next dedupe places it again."""
+        with self._tx() as conn:
+            conn.execute(update(t.articles).where(t.articles.c.id == article_id).values(**values))
+            for table in (t.memberships, t.index_keys, t.signatures, t.story_links):
+                conn.execute(delete(table).where(table.c.article_id == article_id))
+            if cluster is not None:
                 conn.execute(
-                    t.events.insert().values(
-                        at=mem.decided_at,
-                        kind=kind,
-                        cluster_id=detail.get("cluster_id", c.id),
-                        article_id=detail.get("article_id", write.article_id),
-                        story_id=detail.get("story_id", c.story_id),
-                        detail=detail,
+                    update(t.clusters)
+                    .where(t.clusters.c.id == cluster.id)
+                    .values(
+                        canonical_id=cluster.canonical_id,
+                        canonical_reason=cluster.canonical_reason,
+                        size=cluster.size,
+                        updated_at=cluster.updated_at,
                     )
                 )
-        return True
+            if story is not None:
+                values = {k: v for k, v in asdict(story).items() if k not in ("id", "created_at", "merged_into")}
+                conn.execute(update(t.stories).where(t.stories.c.id == story.id).values(**values))
+            self._insert_events(
+                conn, events, at, cluster.id if cluster else None, story.id if story else None, article_id
+            )
 
     def _write_story(self, conn: Connection, write: StoryWrite) -> None:
         story = write.story
@@ -595,7 +684,7 @@ class Store:
         st = t.stories.c
         query = (
             select(t.stories)
-            .where(st.merged_into.is_(None), st.clusters >= min_clusters)
+            .where(st.merged_into.is_(None), st.clusters >= min_clusters, st.size > 0)
             .order_by(st.clusters.desc(), st.size.desc(), st.created_at, st.id)
         )
         if limit is not None:

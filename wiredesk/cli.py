@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -264,6 +265,36 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from wiredesk.reextract import reextract
+
+    report = reextract(
+        _settings(),
+        _now(),
+        site=args.site,
+        since=args.since,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    if args.json:
+        _emit_json(
+            [
+                {
+                    "examined": report.examined,
+                    "unchanged": report.unchanged,
+                    "metadata_changed": report.metadata_changed,
+                    "body_changed": report.body_changed,
+                    "failed": report.failed,
+                    "errors": report.errors,
+                    "dedupe": asdict(report.dedupe),
+                }
+            ],
+            sys.stdout,
+        )
+    for error in report.errors if not args.json else []:
+        print(f"wiredesk: error: {error}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from ingest.extract import extract_article
     from wiredesk.settings import Settings
@@ -419,6 +450,15 @@ def build_parser() -> argparse.ArgumentParser:
         "reindex", help="rebuild the dedupe index from the stored signatures (after a loss or a settings change)"
     )
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser(
+        "reextract",
+        help="re-extract stored raw HTML with the current extractor and site models, then dedupe what changed",
+    )
+    p.add_argument("--site", metavar="HOST", help="only pages of this host (e.g. www.example.com)")
+    p.add_argument("--since", type=_parse_since, metavar="ISO", help="only pages published at or after this time")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("extract", help="print the clean body of HTML pages ('-' reads stdin)")
     p.add_argument("files", nargs="+", metavar="FILE")

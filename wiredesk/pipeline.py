@@ -506,22 +506,7 @@ def _story_write(
     clusters[cluster.id] = cluster
     canon = store.articles_by_id([c.canonical_id for c in clusters.values() if c.id != cluster.id])
     canon[canonical.id] = next(a for a in members if a.id == canonical.id)
-    by_article = {c.canonical_id: c for c in clusters.values()}
-    choice = choose_canonical(
-        [article_member(canon[c.canonical_id], versions=c.size) for c in clusters.values()],
-        config.completeness_tolerance,
-        config.story_policy,
-    )
-    story = Story(
-        id=kept,
-        canonical_id=choice.id,
-        canonical_cluster_id=by_article[choice.id].id,
-        canonical_reason=choice.reason if len(clusters) > 1 else canonical.reason,
-        clusters=len(clusters),
-        size=sum(c.size for c in clusters.values()),
-        created_at=previous.created_at if previous else now,
-        updated_at=now,
-    )
+    story = story_summary(config, kept, clusters, canon, previous, now)
     events: list[tuple[str, dict[str, Any]]] = []
     joined = {cluster.story_id}
     for link in links:  # one event per story joined, with the link that joined it
@@ -545,7 +530,7 @@ def _story_write(
                 },
             )
         )
-    if previous is not None and previous.canonical_id != choice.id:
+    if previous is not None and previous.canonical_id != story.canonical_id:
         events.append(
             (
                 "canonical.changed",
@@ -553,13 +538,45 @@ def _story_write(
                     "scope": "story",
                     "story_id": kept,
                     "cluster_id": story.canonical_cluster_id,
-                    "article_id": choice.id,
+                    "article_id": story.canonical_id,
                     "from": previous.canonical_id,
                     "reason": story.canonical_reason,
                 },
             )
         )
     return StoryWrite(story, absorbed), links, events
+
+
+def story_summary(
+    config: DedupeConfig,
+    story_id: str,
+    clusters: dict[str, Cluster],
+    canon: dict[str, Article],
+    previous: Story | None,
+    now: datetime,
+) -> Story:
+    """A story's summary over its clusters (``canon``: their canonical articles): the canonical by the story
+    policy, the counts. Clusters emptied by re-extraction do not count."""
+    live = [c for c in clusters.values() if c.size > 0]
+    if not live:
+        assert previous is not None, "a new story has the cluster that founds it"
+        return replace(previous, clusters=0, size=0, updated_at=now)
+    by_article = {c.canonical_id: c for c in live}
+    choice = choose_canonical(
+        [article_member(canon[c.canonical_id], versions=c.size) for c in live],
+        config.completeness_tolerance,
+        config.story_policy,
+    )
+    return Story(
+        id=story_id,
+        canonical_id=choice.id,
+        canonical_cluster_id=by_article[choice.id].id,
+        canonical_reason=choice.reason if len(live) > 1 else by_article[choice.id].canonical_reason,
+        clusters=len(live),
+        size=sum(c.size for c in live),
+        created_at=previous.created_at if previous else now,
+        updated_at=now,
+    )
 
 
 def reindex(settings: Settings, now: datetime) -> int:
