@@ -6,6 +6,8 @@ decision is written in one transaction (signature, cluster, membership and event
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -13,13 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage import schema as t
-from storage.errors import NotFound, StoreUnavailable
+from storage.errors import NotFound, StoreError, StoreUnavailable
 from storage.migrate import upgrade
 from storage.records import (
     Article,
@@ -106,6 +108,36 @@ class Store:
         return self._engine.dialect.name
 
     @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold a lock named ``name`` across processes: a PostgreSQL advisory lock, or for a SQLite file a
+        lock on a file beside it. Dedupe decisions are made under ``exclusive("dedupe")``, so two workers
+        never decide at once (and never open two clusters for one copy)."""
+        if self.dialect == "postgresql":
+            key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+            try:
+                with self._engine.connect() as conn:
+                    conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                    conn.commit()
+                    try:
+                        yield
+                    finally:
+                        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                        conn.commit()
+            except OperationalError as exc:
+                raise StoreUnavailable(f"store: {exc.orig}") from exc
+            return
+        database = self._engine.url.database
+        if not database or database == ":memory:":
+            yield  # one process, one in-memory database: nothing to share
+            return
+        with open(f"{database}.{name}.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
     def _tx(self) -> Iterator[Connection]:
         try:
             with self._engine.begin() as conn:
@@ -127,7 +159,8 @@ class Store:
         """Register a feed by URL; returns the feed and whether it was new. An existing feed keeps its name."""
         with self._tx() as conn:
             stmt = self._insert(t.feeds).values(url=url, name=name, created_at=now, consecutive_errors=0)
-            created = conn.execute(stmt.on_conflict_do_nothing(index_elements=["url"])).rowcount == 1
+            insert = stmt.on_conflict_do_nothing(index_elements=["url"]).returning(t.feeds.c.id)
+            created = conn.execute(insert).first() is not None
             row = conn.execute(select(t.feeds).where(t.feeds.c.url == url)).one()
         return Feed(**row._mapping), created
 
@@ -196,11 +229,12 @@ class Store:
             }
             for e in entries
         ]
+        new = 0
+        stmt = self._insert(t.entries).on_conflict_do_nothing(index_elements=["url"]).returning(t.entries.c.url)
         with self._tx() as conn:
-            before = conn.execute(select(func.count()).select_from(t.entries)).scalar_one()
-            conn.execute(self._insert(t.entries).on_conflict_do_nothing(index_elements=["url"]), rows)
-            after = conn.execute(select(func.count()).select_from(t.entries)).scalar_one()
-        return int(after - before)
+            for row in rows:  # one statement per entry: RETURNING tells which were new, race-free
+                new += conn.execute(stmt.values(**row)).first() is not None
+        return new
 
     def pending_entries(self, feed_id: int, max_attempts: int) -> list[PendingEntry]:
         """Entries of this feed not fetched yet, or failed fewer than ``max_attempts`` times."""
@@ -240,7 +274,7 @@ class Store:
         values = asdict(article)
         with self._tx() as conn:
             stmt = self._insert(t.articles).values(**values).on_conflict_do_nothing(index_elements=["id"])
-            created = conn.execute(stmt).rowcount == 1
+            created = conn.execute(stmt.returning(t.articles.c.id)).first() is not None
             conn.execute(
                 update(t.entries)
                 .where(t.entries.c.url == article.url, t.entries.c.article_id.is_distinct_from(article.id))
@@ -404,7 +438,24 @@ class Store:
             return [Cluster(**r._mapping) for r in conn.execute(query).all()]
 
     def write_decision(self, write: ClusterWrite) -> bool:
-        """Apply one dedupe decision atomically; returns False (and writes nothing) if already decided."""
+        """Apply one dedupe decision atomically; returns False (and writes nothing) if already decided,
+        also when another writer placed the article in the meantime."""
+        try:
+            return self._write_decision(write)
+        except IntegrityError as exc:
+            if self.member_ids_of([write.article_id]):
+                return False  # another writer won the race for this article
+            first = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+            raise StoreError(f"store: cannot place article {write.article_id}: {first}") from exc
+
+    def member_ids_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Article id -> cluster id, for those of ``article_ids`` already placed."""
+        m = t.memberships.c
+        with self._read() as conn:
+            rows = conn.execute(select(m.article_id, m.cluster_id).where(m.article_id.in_(list(article_ids))))
+            return {r.article_id: r.cluster_id for r in rows}
+
+    def _write_decision(self, write: ClusterWrite) -> bool:
         c = write.cluster
         mem = write.membership
         with self._tx() as conn:

@@ -382,8 +382,9 @@ def _window_start(store: Store, config: DedupeConfig, now: datetime) -> datetime
 
 def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
     """Place every article not yet in a cluster, oldest publication first, one transaction each; then take
-    articles older than the window out of the index."""
-    with Store.open(settings.store_url) as store:
+    articles older than the window out of the index. One dedupe at a time per store (a lock shared by every
+    process), so concurrent workers never open two clusters for one copy."""
+    with Store.open(settings.store_url) as store, store.exclusive("dedupe"):
         config = settings.dedupe
         ensure_index(store, config, now)
         pending = store.undecided_articles()
@@ -581,7 +582,7 @@ def story_summary(
 
 def reindex(settings: Settings, now: datetime) -> int:
     """Rebuild the candidate index from the stored signatures (``wiredesk reindex``)."""
-    with Store.open(settings.store_url) as store:
+    with Store.open(settings.store_url) as store, store.exclusive("dedupe"):
         count = ensure_index(store, settings.dedupe, now, force=True)
         return count or 0
 

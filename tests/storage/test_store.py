@@ -561,7 +561,7 @@ def test_write_decision_is_atomic(store: Store) -> None:
 
 
 def test_write_decision_for_an_unknown_article_writes_nothing(store: Store) -> None:
-    with pytest.raises(Exception, match="FOREIGN KEY"):
+    with pytest.raises(StoreError, match=r"(?i)cannot place article ghost: .*foreign key"):
         store.write_decision(cluster_write("ghost"))
     assert store.counts()["clusters"] == 0
     assert store.indexed_signatures(at(-60)) == []
