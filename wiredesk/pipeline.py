@@ -368,7 +368,9 @@ def ensure_index(store: Store, config: DedupeConfig, now: datetime, *, force: bo
         for sig in store.indexed_signatures(since=since)
         if sig.cluster_id is not None
     )
-    return store.replace_index(state, rows)
+    count = store.replace_index(state, rows)
+    store.refresh_statistics()
+    return count
 
 
 def _window_start(store: Store, config: DedupeConfig, now: datetime) -> datetime:
@@ -411,6 +413,8 @@ def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
             linked += sum(kind == "story.linked" for kind, _ in write.events)
             clusterer.record(decision, signature)
         store.prune_index(before=_window_start(store, config, now))
+        if created + joined >= 500:
+            store.refresh_statistics()
         return DedupeReport(created + joined, created, joined, changed, linked)
 
 
