@@ -18,7 +18,7 @@ A rerun with nothing new to learn changes nothing.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -104,26 +104,23 @@ def reextract(
         ids = store.reextract_candidates(host=site, since=since)
         say(f"re-extracting {len(ids)} stored pages" + (f" of {site}" if site else ""))
         sites = SiteModels(store, settings)
-        articles = store.articles_by_id(ids)
-        for n, article_id in enumerate(ids, 1):  # 1. block keys where they are missing
-            article = articles[article_id]
+        for n, article, _ in _each(store, ids):  # 1. block keys where they are missing
             if article.host:
                 sites.stored(article.host)
-            if store.block_keys(article_id) is None:
-                html = _html(store, article_id)
+            if store.block_keys(article.id) is None:
+                html = _html(store, article.id)
                 try:
                     body = extract_body(html, url=article.url, title=article.title, config=settings.extract)
                 except IngestError:
                     continue
-                store.set_block_keys(article_id, body.block_keys)
+                store.set_block_keys(article.id, body.block_keys)
             if n % 500 == 0:
                 say(f"  block keys: {n}/{len(ids)}")
         sites.relearn(now)  # 2. the site models, from every stored page's keys
 
         unchanged = metadata = bodies = failed = 0
         errors: list[str] = []
-        for n, article_id in enumerate(ids, 1):  # 3. extract again
-            article = articles[article_id]
+        for n, article, article_id in _each(store, ids):  # 3. extract again
             facts = store.entry_facts(article.url)
             entry = (
                 FeedEntry(article.url, facts.guid, facts.title, None, facts.author, facts.published_at)
@@ -165,6 +162,15 @@ def reextract(
             f"{failed} failed; dedupe placed {report.decided}"
         )
         return ReextractReport(len(ids), unchanged, metadata, bodies, failed, errors, report)
+
+
+def _each(store: Store, ids: list[str], chunk: int = 200) -> Iterator[tuple[int, Article, str]]:
+    """The articles of ``ids`` in order, loaded a chunk at a time (memory stays flat on a large store)."""
+    for start in range(0, len(ids), chunk):
+        articles = store.articles_by_id(ids[start : start + chunk])
+        for n, article_id in enumerate(ids[start : start + chunk], start + 1):
+            if article_id in articles:
+                yield n, articles[article_id], article_id
 
 
 def _html(store: Store, article_id: str) -> bytes:
