@@ -7,7 +7,7 @@ UV := .tools/uv-$(UV_VERSION)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: demo test lint typecheck unit sync clean eval-dedupe eval-extract
+.PHONY: demo airflow test lint typecheck unit sync clean eval-dedupe eval-extract
 
 $(UV):
 	@echo "bootstrapping uv $(UV_VERSION) into .tools/ ..."
@@ -22,6 +22,11 @@ sync: .venv/.synced
 
 demo: .venv/.synced
 	$(UV) run --frozen --no-sync wiredesk demo
+
+# Airflow's UI on http://127.0.0.1:$(UI_PORT) with the demo feeds (login printed; Ctrl-C stops): make airflow UI_PORT=8081
+UI_PORT ?= 8080
+airflow: .venv/.synced
+	$(UV) run --frozen --no-sync wiredesk airflow --port $(UI_PORT)
 
 lint: .venv/.synced
 	$(UV) run --frozen --no-sync ruff check .

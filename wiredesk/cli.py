@@ -372,6 +372,12 @@ def cmd_corpus_serve(args: argparse.Namespace) -> int:
             return EXIT_OK
 
 
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from wiredesk.airflow_ui import run_airflow_ui
+
+    return run_airflow_ui(_settings(), args.port)
+
+
 # -- parser --------------------------------------------------------------------------------------
 
 
@@ -496,6 +502,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = corpus.add_parser("serve", help="serve the corpus on 127.0.0.1 to try wiredesk by hand")
     p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     p.set_defaults(func=cmd_corpus_serve)
+
+    p = sub.add_parser(
+        "airflow",
+        help="try Airflow's UI: airflow standalone on 127.0.0.1 with the demo feeds (login printed; Ctrl-C stops)",
+    )
+    p.add_argument("--port", type=int, default=8080, help="port of the UI and API (default 8080)")
+    p.set_defaults(func=cmd_airflow)
     return parser
 
 

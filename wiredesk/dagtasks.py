@@ -1,7 +1,9 @@
 """The bodies of the ``wiredesk_ingest`` tasks, in JSON-friendly form (XCom carries dicts).
 
-Each takes the DAG run and uses its time (:func:`run_time`), and builds :class:`Settings` from the
-environment once, at the edge.
+Each takes the DAG run and uses its time (:func:`run_time`), and builds :class:`Settings` once, at the edge
+(:func:`task_settings`): from the environment, with the store's URL taken from the Airflow connection
+``wiredesk_store`` when it exists (``WIREDESK_STORE_URL`` otherwise). Only this module and the DAG file talk to
+Airflow; ``ingest``, ``dedupe``, ``storage`` and ``wiredesk.settings`` never import it.
 """
 
 from __future__ import annotations
@@ -12,9 +14,77 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wiredesk import pipeline
-from wiredesk.settings import Settings
+from wiredesk.errors import ConfigError
+from wiredesk.settings import Settings, normalise_store_url
 
 log = logging.getLogger("wiredesk")
+
+STORE_CONN_ID = "wiredesk_store"
+
+
+def masked(url: str) -> str:
+    """``url`` with its password, if any, shown as ``***``."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def store_url_from_connection(conn: Any) -> str:
+    """The store's SQLAlchemy URL from an Airflow connection.
+
+    - the extra ``sqlalchemy_url``, when set, is the URL (any database, e.g. a SQLite file);
+    - otherwise the URL is built from the connection's fields: its type is the SQLAlchemy dialect and driver
+      (``postgres`` and ``postgresql`` mean ``postgresql+psycopg``), host, port, login, password, schema (the
+      database) and the other extras as query parameters. So ``AIRFLOW_CONN_WIREDESK_STORE=
+      'postgresql+psycopg://user:pw@host:5432/wiredesk'`` and ``airflow connections add wiredesk_store
+      --conn-uri 'postgres://user:pw@host:5432/wiredesk'`` give the same URL.
+    """
+    from sqlalchemy.engine import URL
+
+    extra = dict(conn.extra_dejson or {})
+    explicit = extra.pop("sqlalchemy_url", None)
+    if explicit:
+        return normalise_store_url(str(explicit))
+    conn_type = (conn.conn_type or "").strip().lower()
+    if not conn_type or conn_type in ("generic", "http", "https"):
+        raise ConfigError(
+            f"the Airflow connection {STORE_CONN_ID!r} has type {conn_type or 'none'!r}: give it a database URI "
+            "(e.g. postgresql+psycopg://user:password@host:5432/wiredesk) or the extra "
+            '{"sqlalchemy_url": "..."}'
+        )
+    drivername = normalise_store_url(f"{conn_type}://").removesuffix("://")
+    url = URL.create(
+        drivername=drivername,
+        username=conn.login or None,
+        password=conn.password or None,
+        host=conn.host or None,
+        port=conn.port or None,
+        database=conn.schema or None,
+        query={str(k): str(v) for k, v in extra.items()},
+    )
+    return url.render_as_string(hide_password=False)
+
+
+def connection_store_url() -> str | None:
+    """The URL of the Airflow connection ``wiredesk_store``, or None when no such connection exists. Any other
+    failure to read it raises (the task retries): a store silently swapped for the default would be worse."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = BaseHook.get_connection(STORE_CONN_ID)
+    except AirflowNotFoundException:
+        return None
+    return store_url_from_connection(conn)
+
+
+def task_settings() -> Settings:
+    """Settings for a task: the environment's, with the store from the connection ``wiredesk_store`` if any."""
+    url = connection_store_url()
+    settings = Settings.from_env(store_url=url)
+    source = f"the Airflow connection {STORE_CONN_ID}" if url else "WIREDESK_STORE_URL or the default"
+    log.info("store: %s (from %s)", masked(settings.store_url), source)
+    return settings
 
 
 def as_utc(when: Any) -> datetime:
@@ -33,13 +103,13 @@ def run_time(dag_run: Any) -> datetime:
 
 
 def due_feeds(dag_run: Any) -> list[dict[str, Any]]:
-    tasks = pipeline.due_feeds(Settings.from_env(), run_time(dag_run))
+    tasks = pipeline.due_feeds(task_settings(), run_time(dag_run))
     log.info("%d feeds due", len(tasks))
     return [asdict(t) for t in tasks]
 
 
 def ingest_feed(feed: dict[str, Any], dag_run: Any) -> dict[str, Any]:
-    report = pipeline.ingest_feed(Settings.from_env(), int(feed["feed_id"]), run_time(dag_run))
+    report = pipeline.ingest_feed(task_settings(), int(feed["feed_id"]), run_time(dag_run))
     log.info("%s", report.summary())
     for error in report.page_errors:
         log.warning("%s", error)
@@ -47,7 +117,7 @@ def ingest_feed(feed: dict[str, Any], dag_run: Any) -> dict[str, Any]:
 
 
 def dedupe(dag_run: Any) -> dict[str, Any]:
-    report = pipeline.dedupe_pending(Settings.from_env(), run_time(dag_run))
+    report = pipeline.dedupe_pending(task_settings(), run_time(dag_run))
     log.info(
         "dedupe: %d articles placed, %d new clusters, %d joined, %d canonicals changed",
         report.decided,

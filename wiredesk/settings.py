@@ -4,7 +4,9 @@ the environment and passed in. Nothing deeper reads the environment.
 Variables (all optional):
 
 - ``WIREDESK_HOME``: where wiredesk keeps its files (default ``./.wiredesk``).
-- ``WIREDESK_STORE_URL``: SQLAlchemy URL of the store (default ``sqlite:///$WIREDESK_HOME/wiredesk.db``).
+- ``WIREDESK_STORE_URL``: SQLAlchemy URL of the store (default ``sqlite:///$WIREDESK_HOME/wiredesk.db``;
+  ``postgres://`` and ``postgresql://`` mean ``postgresql+psycopg://``). The DAG's tasks take the URL from the
+  Airflow connection ``wiredesk_store`` instead when it exists (``wiredesk.dagtasks``, passed in as ``store_url``).
 - ``WIREDESK_FETCH_ALLOW``: comma-separated hosts and CIDRs the fetcher may reach although they are private
   or loopback (default: none).
 - ``WIREDESK_POLL_MINUTES``: minutes between two polls of one feed (default 15).
@@ -53,6 +55,15 @@ def _policy(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tupl
         raise ConfigError(f"{name}: {exc}; e.g. {','.join(default)}") from None
 
 
+def normalise_store_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` (SQLAlchemy's default driver, psycopg2, is not installed) become
+    ``postgresql+psycopg://``, the driver wiredesk ships; any other URL is returned as it is."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -65,10 +76,14 @@ class Settings:
     max_articles_per_poll: int = 200
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, store_url: str | None = None) -> Settings:
+        """Settings from ``env`` (default: the process environment); ``store_url``, when given, wins over
+        ``WIREDESK_STORE_URL`` (the DAG's tasks pass the Airflow connection's URL)."""
         env = os.environ if env is None else env
         home = Path(env.get("WIREDESK_HOME") or ".wiredesk").expanduser().absolute()
-        store_url = env.get("WIREDESK_STORE_URL") or f"sqlite:///{home / 'wiredesk.db'}"
+        store_url = normalise_store_url(
+            store_url or env.get("WIREDESK_STORE_URL") or f"sqlite:///{home / 'wiredesk.db'}"
+        )
         allow = tuple(a.strip() for a in env.get("WIREDESK_FETCH_ALLOW", "").split(",") if a.strip())
         return cls(
             home=home,
