@@ -15,7 +15,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -318,6 +331,54 @@ class Store:
         with self._read() as conn:
             rows = conn.execute(query).all()
         return [Article(**r._mapping) for r in rows]
+
+    def canonical_articles(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        outlet: str | None = None,
+        agency: str | None = None,
+        language: str | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 50,
+    ) -> list[Article]:
+        """The canonical article of each (non-empty) cluster, newest first by (publication time, else fetch
+        time; id), filtered in SQL: ``since`` inclusive, ``until`` exclusive, ``outlet`` and ``language``
+        exact, ``agency`` one of the article's comma-separated agency codes (case-insensitive). ``after`` is
+        the (time, id) of the last article of the previous page: the page starts strictly after it, so pages
+        neither repeat nor skip an article, whatever arrived in between."""
+        a = t.articles.c
+        when = func.coalesce(a.published_at, a.fetched_at)
+        query = (
+            select(*_ARTICLE_COLUMNS, t.clusters.c.id.label("cluster_id"))
+            .join(t.clusters, t.clusters.c.canonical_id == a.id)
+            .where(t.clusters.c.size > 0)
+            .order_by(when.desc(), a.id.desc())
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(when >= since)
+        if until is not None:
+            query = query.where(when < until)
+        if outlet:
+            query = query.where(a.outlet == outlet)
+        if language:
+            query = query.where(func.lower(a.language) == language.lower())
+        if agency:
+            codes = func.upper(literal(",") + a.agency + literal(","))
+            query = query.where(codes.contains(f",{agency.strip().upper()},", autoescape=True))
+        if after is not None:
+            at, last_id = after
+            query = query.where(or_(when < at, and_(when == at, a.id < last_id)))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [Article(**r._mapping) for r in rows]
+
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the database answers."""
+        with self._read() as conn:
+            conn.execute(select(literal(1)))
 
     def site_pages(self, host: str, limit: int = 200) -> list[list[str]]:
         """Block keys of the host's latest stored pages (newest first), for boilerplate learning."""

@@ -227,25 +227,12 @@ def cmd_stories_show(args: argparse.Namespace) -> int:
 
 def cmd_events(args: argparse.Namespace) -> int:
     from storage import Store
+    from wiredesk.report import event_json
 
     with Store.open(_settings().store_url) as store:
         events = store.events(after=args.after, limit=args.limit)
     if args.json:
-        _emit_json(
-            (
-                {
-                    "id": e.id,
-                    "at": e.at.isoformat(),
-                    "kind": e.kind,
-                    "article_id": e.article_id,
-                    "cluster_id": e.cluster_id,
-                    "story_id": e.story_id,
-                    "detail": e.detail,
-                }
-                for e in events
-            ),
-            sys.stdout,
-        )
+        _emit_json((event_json(e) for e in events), sys.stdout)
     else:
         for e in events:
             extra = e.detail.get("reason") or e.detail.get("rule") or ""
@@ -376,6 +363,49 @@ def cmd_airflow(args: argparse.Namespace) -> int:
     from wiredesk.airflow_ui import run_airflow_ui
 
     return run_airflow_ui(_settings(), args.port)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from wiredesk.api import create_app
+    from wiredesk.settings import api_tokens
+
+    app = create_app(_settings(), api_tokens())  # refuses without WIREDESK_API_TOKEN
+    print(f"wiredesk read API on http://{args.host}:{args.port}/v1 (Ctrl-C stops)", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from storage import Store
+    from wiredesk.report import canonical_json
+
+    if args.until is not None and args.until <= args.since:
+        raise UsageError("--until must be later than --since")
+    out = sys.stdout if args.output == "-" else None
+    count = 0
+    try:
+        handle = out or open(args.output, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise WiredeskError(f"cannot write {args.output}: {exc.strerror}") from None
+    try:
+        with Store.open(_settings().store_url) as store:
+            after = None
+            while True:
+                page = store.canonical_articles(since=args.since, until=args.until, after=after, limit=500)
+                if not page:
+                    break
+                clusters = store.clusters_by_id([a.cluster_id for a in page if a.cluster_id])
+                _emit_json((canonical_json(a, clusters.get(a.cluster_id or "")) for a in page), handle)
+                count += len(page)
+                last = page[-1]
+                after = (last.published_at or last.fetched_at, last.id)
+    finally:
+        if handle is not sys.stdout:
+            handle.close()
+    print(f"exported {count} canonical articles to {args.output}", file=sys.stderr)
+    return EXIT_OK
 
 
 # -- parser --------------------------------------------------------------------------------------
@@ -509,6 +539,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, default=8080, help="port of the UI and API (default 8080)")
     p.set_defaults(func=cmd_airflow)
+
+    p = sub.add_parser("serve", help="serve the read API (canonical articles, clusters, stories, changes) over HTTP")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8081, help="port (default 8081)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("export", help="write the canonical articles of a time range as JSON lines")
+    p.add_argument(
+        "--since", type=_parse_since, required=True, metavar="ISO", help="published (else fetched) at or after"
+    )
+    p.add_argument("--until", type=_parse_since, metavar="ISO", help="published (else fetched) before")
+    p.add_argument("--format", required=True, choices=["jsonl"], help="jsonl: one article (with body) per line")
+    p.add_argument("--output", default="-", metavar="FILE", help="where to write (default -: stdout)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

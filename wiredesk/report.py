@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from storage import Article, ClusterDetail, Feed, StoryDetail
+from storage import Article, Cluster, ClusterDetail, Event, Feed, StoryDetail
 
 
 def when(value: datetime | None) -> str:
@@ -47,6 +47,35 @@ def article_json(article: Article) -> dict[str, Any]:
     for key in ("published_at", "fetched_at"):
         data[key] = data[key].isoformat() if data[key] else None
     return data
+
+
+def cluster_summary(cluster: Cluster | None) -> dict[str, Any] | None:
+    """The few facts of an article's cluster a reader needs (None: not clustered yet)."""
+    if cluster is None:
+        return None
+    return {"id": cluster.id, "size": cluster.size, "canonical_id": cluster.canonical_id, "story_id": cluster.story_id}
+
+
+def canonical_json(article: Article, cluster: Cluster | None, *, body: bool = True) -> dict[str, Any]:
+    """An article (``body`` false: without its body) with its cluster summary, every time in ISO 8601: the
+    read API's and ``wiredesk export``'s shape."""
+    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in article_json(article).items()}
+    if not body:
+        del data["body"]
+    data["cluster"] = cluster_summary(cluster)
+    return data
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at.isoformat(),
+        "kind": event.kind,
+        "article_id": event.article_id,
+        "cluster_id": event.cluster_id,
+        "story_id": event.story_id,
+        "detail": event.detail,
+    }
 
 
 def feed_json(feed: Feed) -> dict[str, Any]:

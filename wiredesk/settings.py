@@ -17,6 +17,8 @@ Variables (all optional):
   ``complete,agency,earliest``; also ``latest``, ``widest``).
 - ``WIREDESK_STORY_CANONICAL_POLICY``: the same for a story, over its clusters' canonical articles (default
   ``widest,complete,agency,earliest``).
+- ``WIREDESK_API_TOKEN``: comma-separated bearer tokens the read API (``wiredesk serve``) accepts; without one
+  the API refuses to start. Read by :func:`api_tokens` only, never kept in :class:`Settings` (never logged).
 """
 
 from __future__ import annotations
@@ -102,3 +104,9 @@ class Settings:
 def schedule_interval(env: Mapping[str, str] | None = None) -> timedelta:
     """The DAG's schedule (``WIREDESK_SCHEDULE_MINUTES``, default 15)."""
     return timedelta(minutes=_int(os.environ if env is None else env, "WIREDESK_SCHEDULE_MINUTES", 15))
+
+
+def api_tokens(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The read API's bearer tokens (``WIREDESK_API_TOKEN``, comma-separated; blanks dropped)."""
+    raw = (os.environ if env is None else env).get("WIREDESK_API_TOKEN", "")
+    return tuple(token.strip() for token in raw.split(",") if token.strip())
