@@ -27,7 +27,6 @@ CRITERIA = ("complete", "agency", "earliest", "latest", "widest")
 CLUSTER_POLICY = DedupeConfig.cluster_policy
 STORY_POLICY = DedupeConfig.story_policy
 
-_FIRST = datetime.min
 _LAST = datetime.max
 
 

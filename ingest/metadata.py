@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from ingest.credits import agency_code, credited_agencies, dateline_of, person_names
+from ingest.credits import credited_agencies, dateline_of, person_names
 from ingest.errors import InvalidURL
 from ingest.language import detect_language
 from ingest.records import FeedEntry
@@ -451,4 +451,4 @@ def read_metadata(
     )
 
 
-__all__ = ["Metadata", "Stamp", "agency_code", "first_title", "parse_time", "read_metadata"]
+__all__ = ["Metadata", "Stamp", "first_title", "parse_time", "read_metadata"]

@@ -104,7 +104,7 @@ def reextract(
         ids = store.reextract_candidates(host=site, since=since)
         say(f"re-extracting {len(ids)} stored pages" + (f" of {site}" if site else ""))
         sites = SiteModels(store, settings)
-        for n, article, _ in _each(store, ids):  # 1. block keys where they are missing
+        for n, article in _each(store, ids):  # 1. block keys where they are missing
             if article.host:
                 sites.stored(article.host)
             if store.block_keys(article.id) is None:
@@ -120,7 +120,8 @@ def reextract(
 
         unchanged = metadata = bodies = failed = 0
         errors: list[str] = []
-        for n, article, article_id in _each(store, ids):  # 3. extract again
+        for n, article in _each(store, ids):  # 3. extract again
+            article_id = article.id
             facts = store.entry_facts(article.url)
             entry = (
                 FeedEntry(article.url, facts.guid, facts.title, None, facts.author, facts.published_at)
@@ -164,13 +165,13 @@ def reextract(
         return ReextractReport(len(ids), unchanged, metadata, bodies, failed, errors, report)
 
 
-def _each(store: Store, ids: list[str], chunk: int = 200) -> Iterator[tuple[int, Article, str]]:
+def _each(store: Store, ids: list[str], chunk: int = 200) -> Iterator[tuple[int, Article]]:
     """The articles of ``ids`` in order, loaded a chunk at a time (memory stays flat on a large store)."""
     for start in range(0, len(ids), chunk):
         articles = store.articles_by_id(ids[start : start + chunk])
         for n, article_id in enumerate(ids[start : start + chunk], start + 1):
             if article_id in articles:
-                yield n, articles[article_id], article_id
+                yield n, articles[article_id]
 
 
 def _html(store: Store, article_id: str) -> bytes:
