@@ -7,7 +7,8 @@ IngestError
  │    ├── FetchTimeout     connect, read or overall deadline exceeded
  │    ├── ResponseTooLarge the (decompressed) body passed the size cap
  │    ├── TooManyRedirects redirect cap reached or a redirect loop
- │    └── BadStatus        a status other than 200 or 304
+ │    └── BadStatus        a status other than 200 or 304 (with the server's Retry-After, if any)
+ ├── RobotsDisallowed      the site's robots.txt disallows the page (or could not be read: RFC 9309)
  ├── FeedParseError        the body is not a feed we can read
  └── ExtractError          no article body could be extracted from a page
 
@@ -48,9 +49,19 @@ class TooManyRedirects(FetchError):
 class BadStatus(FetchError):
     """The server answered with an unexpected status."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, retry_after: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
+
+
+class RobotsDisallowed(IngestError):
+    """The site's robots.txt does not allow wiredesk to fetch the page. ``definite`` is false when the
+    robots.txt could not be read (a 5xx or no answer): the page is disallowed for now, not for good."""
+
+    def __init__(self, message: str, *, definite: bool = True) -> None:
+        super().__init__(message)
+        self.definite = definite
 
 
 class FeedParseError(IngestError):

@@ -101,7 +101,7 @@ class Fetcher:
                 if status in _REDIRECTS:
                     return Response(url, status, dict(r.headers), b"")
                 if status != 200:
-                    raise BadStatus(f"fetch: HTTP {status} at {url}", status)
+                    raise BadStatus(f"fetch: HTTP {status} at {url}", status, r.headers.get("retry-after"))
                 declared = r.headers.get("content-length")
                 if (
                     declared

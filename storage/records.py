@@ -27,11 +27,13 @@ class Feed:
     last_error_at: datetime | None = None
     consecutive_errors: int = 0
     next_poll_at: datetime | None = None
+    last_error_class: str | None = None
+    quiet_polls: int = 0
 
 
 @dataclass(frozen=True)
 class PollRecord:
-    """What one poll of a feed did, written back as the feed's poll state."""
+    """What one poll of a feed did, written back as the feed's poll state and kept in its poll history."""
 
     status: str  # "ok", "not_modified" or "error"
     polled_at: datetime
@@ -42,6 +44,49 @@ class PollRecord:
     title: str | None = None
     format: str | None = None
     error: str | None = None
+    error_class: str | None = None
+    quiet_polls: int = 0
+    entries: int = 0
+    new_entries: int = 0
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """A feed's health over the last days (:meth:`Store.feed_health`).
+
+    ``status``: ``new`` (never polled), ``ok``, ``failing`` or ``dead``; ``not_modified_share``: share of the
+    window's answered polls that were 304s; ``items_per_day``: entries dated (else first seen) in the window,
+    per day; ``duplicate_share``: share of its clustered articles that joined an existing cluster;
+    ``extraction_failures`` / ``fetch_failures``: its pages whose last attempt in the window failed."""
+
+    feed_id: int
+    name: str
+    url: str
+    status: str
+    consecutive_errors: int
+    error_class: str | None
+    last_error: str | None
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    next_poll_at: datetime | None
+    poll_interval_s: int | None
+    polls: int
+    not_modified_share: float | None
+    items_per_day: float
+    duplicate_share: float | None
+    extraction_failures: int
+    fetch_failures: int
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One pipeline run (``source``: ``airflow`` or ``cli``) and its counts (:func:`wiredesk.pipeline.run_counts`)."""
+
+    run_id: str
+    source: str
+    started_at: datetime
+    finished_at: datetime
+    counts: dict[str, int]
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,46 @@ feeds = Table(
     Column("last_error_at", UTCDateTime),
     Column("consecutive_errors", Integer, nullable=False, server_default="0"),
     Column("next_poll_at", UTCDateTime),
+    # Adaptive polling (migration 0004): the class of the last error, and polls in a row that brought nothing new.
+    Column("last_error_class", String(32)),
+    Column("quiet_polls", Integer, nullable=False, server_default="0"),
+)
+
+polls = Table(
+    "polls",
+    metadata,
+    # One row per poll of a feed (keyed by the run's time: a retried poll overwrites its row), for feed health.
+    Column("feed_id", Integer, ForeignKey("feeds.id"), primary_key=True),
+    Column("polled_at", UTCDateTime, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("http_status", Integer),
+    Column("error_class", String(32)),
+    Column("entries", Integer, nullable=False, server_default="0"),
+    Column("new_entries", Integer, nullable=False, server_default="0"),
+    Column("next_poll_at", UTCDateTime, nullable=False),
+    Index("ix_polls_polled_at", "polled_at"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    # One row per pipeline run (a DAG run or ``wiredesk run-once``) with its counts: throughput per run.
+    Column("run_id", Text, primary_key=True),
+    Column("source", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("counts", JSON, nullable=False),
+    Index("ix_runs_finished_at", "finished_at"),
+)
+
+robots_txt = Table(
+    "robots_txt",
+    metadata,
+    # A site's robots.txt as last fetched (``origin`` is scheme://host[:port]); empty body = no rules.
+    Column("origin", Text, primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
 )
 
 entries = Table(
@@ -73,12 +113,13 @@ entries = Table(
     Column("author", Text),
     Column("published_at", UTCDateTime),
     Column("first_seen_at", UTCDateTime, nullable=False),
-    # new -> fetched | failed (retried until attempts reaches the configured maximum)
+    # new -> fetched | failed (retried until attempts reaches the configured maximum) | disallowed (robots.txt)
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_attempt_at", UTCDateTime),
     Column("error", Text),
     Column("article_id", ID),
+    Column("error_class", String(32)),
     Index("ix_entries_feed_status", "feed_id", "status"),
 )
 

@@ -6,8 +6,10 @@ decision is written in one transaction (signature, cluster, membership and event
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -35,6 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage import schema as t
 from storage.errors import NotFound, StoreError, StoreUnavailable
+from storage.health import feed_health
 from storage.migrate import upgrade
 from storage.records import (
     Article,
@@ -43,6 +46,7 @@ from storage.records import (
     ClusterWrite,
     Event,
     Feed,
+    FeedHealth,
     IndexedCandidate,
     IndexedSignature,
     Membership,
@@ -50,6 +54,7 @@ from storage.records import (
     NewEntry,
     PendingEntry,
     PollRecord,
+    RunRecord,
     Story,
     StoryDetail,
     StoryLink,
@@ -126,7 +131,7 @@ class Store:
         lock on a file beside it. Dedupe decisions are made under ``exclusive("dedupe")``, so two workers
         never decide at once (and never open two clusters for one copy)."""
         if self.dialect == "postgresql":
-            key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+            key = self._lock_key(name)
             try:
                 with self._engine.connect() as conn:
                     conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
@@ -149,6 +154,74 @@ class Store:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def slot(self, name: str, limit: int, wait_s: float) -> Iterator[bool]:
+        """Hold one of ``limit`` slots named ``name`` across processes, waiting up to ``wait_s`` for one to
+        come free; yields whether one was had. Slots are non-blocking PostgreSQL advisory locks, or for a
+        SQLite file locks on files in a folder beside it; a killed holder's slot frees itself. The per-host
+        concurrency limit of fetches is a slot per host (:mod:`wiredesk.pipeline`)."""
+        keys = [f"slot:{name}:{i}" for i in range(max(limit, 1))]
+        give_up = time.monotonic() + wait_s
+        if self.dialect == "postgresql":
+            try:
+                with self._engine.connect() as conn:
+                    held = self._take_pg_slot(conn, keys, give_up)
+                    try:
+                        yield held is not None
+                    finally:
+                        if held is not None:
+                            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": held})
+                            conn.commit()
+            except OperationalError as exc:
+                raise StoreUnavailable(f"store: {exc.orig}") from exc
+            return
+        database = self._engine.url.database
+        if not database or database == ":memory:":
+            yield True
+            return
+        folder = Path(f"{database}.locks")
+        folder.mkdir(exist_ok=True)
+        handle = self._take_file_slot(folder, keys, give_up)
+        try:
+            yield handle is not None
+        finally:
+            if handle is not None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+
+    @staticmethod
+    def _lock_key(name: str) -> int:
+        return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+    def _take_pg_slot(self, conn: Connection, keys: list[str], give_up: float) -> int | None:
+        while True:
+            for key in keys:
+                number = self._lock_key(key)
+                if conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": number}).scalar_one():
+                    conn.commit()
+                    return number
+            conn.commit()
+            if time.monotonic() >= give_up:
+                return None
+            time.sleep(0.05)
+
+    @staticmethod
+    def _take_file_slot(folder: Path, keys: list[str], give_up: float) -> Any:
+        while True:
+            for key in keys:
+                handle = open(folder / (hashlib.blake2b(key.encode(), digest_size=8).hexdigest() + ".lock"), "a+b")  # noqa: SIM115
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as exc:
+                    handle.close()
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    continue
+                return handle
+            if time.monotonic() >= give_up:
+                return None
+            time.sleep(0.05)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -197,30 +270,88 @@ class Store:
         return [Feed(**r._mapping) for r in rows]
 
     def record_poll(self, feed_id: int, poll: PollRecord) -> None:
-        """Write a poll's outcome as the feed's state. Validators are kept across 304s and errors."""
+        """Write a poll's outcome as the feed's state and into its poll history (keyed by the poll's time, so
+        a retried poll overwrites its row). Validators are kept across 304s and errors."""
         values: dict[str, Any] = {
             "last_polled_at": poll.polled_at,
             "last_status": poll.status,
             "last_http_status": poll.http_status,
             "next_poll_at": poll.next_poll_at,
+            "quiet_polls": poll.quiet_polls,
         }
         if poll.status == "error":
             values |= {
                 "last_error": poll.error,
                 "last_error_at": poll.polled_at,
+                "last_error_class": poll.error_class,
                 "consecutive_errors": t.feeds.c.consecutive_errors + 1,
             }
         else:
             # A successful poll clears the error; a partial parse records its warning in its place.
-            values |= {"last_success_at": poll.polled_at, "consecutive_errors": 0, "last_error": poll.error}
+            values |= {
+                "last_success_at": poll.polled_at,
+                "consecutive_errors": 0,
+                "last_error": poll.error,
+                "last_error_class": None,
+            }
         if poll.status == "ok":
             values |= {"etag": poll.etag, "last_modified": poll.last_modified}
             if poll.title:
                 values["title"] = poll.title
             if poll.format:
                 values["format"] = poll.format
+        history = {
+            "status": poll.status,
+            "http_status": poll.http_status,
+            "error_class": poll.error_class,
+            "entries": poll.entries,
+            "new_entries": poll.new_entries,
+            "next_poll_at": poll.next_poll_at,
+        }
+        insert = self._insert(t.polls).values(feed_id=feed_id, polled_at=poll.polled_at, **history)
         with self._tx() as conn:
             conn.execute(update(t.feeds).where(t.feeds.c.id == feed_id).values(**values))
+            conn.execute(insert.on_conflict_do_update(index_elements=["feed_id", "polled_at"], set_=history))
+
+    def feed_health(self, now: datetime, days: int = 7, dead_after: int = 10) -> list[FeedHealth]:
+        """Every feed's health over the ``days`` before ``now`` (:class:`FeedHealth`); a feed with
+        ``dead_after`` errors in a row is ``dead``."""
+        with self._read() as conn:
+            return feed_health(conn, now, days, dead_after)
+
+    def prune_polls(self, before: datetime) -> int:
+        """Forget the poll history older than ``before``; returns how many polls were dropped."""
+        with self._tx() as conn:
+            return int(conn.execute(delete(t.polls).where(t.polls.c.polled_at < before)).rowcount or 0)
+
+    # -- runs and robots.txt -----------------------------------------------------------------------
+
+    def record_run(self, run: RunRecord) -> None:
+        """Record a run and its counts (a rerun of the same run id overwrites them)."""
+        values = {"source": run.source, "started_at": run.started_at, "finished_at": run.finished_at}
+        values["counts"] = dict(run.counts)
+        insert = self._insert(t.runs).values(run_id=run.run_id, **values)
+        with self._tx() as conn:
+            conn.execute(insert.on_conflict_do_update(index_elements=["run_id"], set_=values))
+
+    def recent_runs(self, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        query = select(t.runs).order_by(t.runs.c.finished_at.desc(), t.runs.c.run_id).limit(limit)
+        with self._read() as conn:
+            return [RunRecord(**r._mapping) for r in conn.execute(query).all()]
+
+    def robots_txt(self, origin: str) -> tuple[str, int, datetime] | None:
+        """A site's robots.txt as last fetched: (body, HTTP status, fetched at), or None."""
+        r = t.robots_txt.c
+        with self._read() as conn:
+            row = conn.execute(select(r.body, r.status, r.fetched_at).where(r.origin == origin)).one_or_none()
+        return (row.body, row.status, row.fetched_at) if row else None
+
+    def save_robots_txt(self, origin: str, body: str, status: int, fetched_at: datetime) -> None:
+        values = {"body": body, "status": status, "fetched_at": fetched_at}
+        insert = self._insert(t.robots_txt).values(origin=origin, **values)
+        with self._tx() as conn:
+            conn.execute(insert.on_conflict_do_update(index_elements=["origin"], set_=values))
 
     # -- entries -----------------------------------------------------------------------------------
 
@@ -261,14 +392,23 @@ class Store:
             rows = conn.execute(select(*cols).where(cond).order_by(e.first_seen_at, e.url)).all()
         return [PendingEntry(**r._mapping) for r in rows]
 
-    def record_fetch_failure(self, url: str, error: str, now: datetime) -> None:
-        """Record that fetching or extracting an entry failed; it is retried on later polls."""
+    def record_fetch_failure(
+        self, url: str, error: str, now: datetime, error_class: str | None = None, *, attempt: bool = True
+    ) -> None:
+        """Record that fetching or extracting an entry failed; it is retried on later polls until it has had
+        the configured attempts. ``attempt=False`` defers it (a busy or throttling site, a robots.txt that
+        could not be read): the error is kept, the attempt not counted."""
+        values: dict[str, Any] = {"error": error, "error_class": error_class, "last_attempt_at": now}
+        if attempt:
+            values |= {"status": "failed", "attempts": t.entries.c.attempts + 1}
         with self._tx() as conn:
-            conn.execute(
-                update(t.entries)
-                .where(t.entries.c.url == url)
-                .values(status="failed", error=error, attempts=t.entries.c.attempts + 1, last_attempt_at=now)
-            )
+            conn.execute(update(t.entries).where(t.entries.c.url == url).values(**values))
+
+    def disallow_entry(self, url: str, reason: str, now: datetime) -> None:
+        """Mark an entry as never to be fetched: the site's robots.txt disallows it."""
+        values = {"status": "disallowed", "error": reason, "error_class": "robots", "last_attempt_at": now}
+        with self._tx() as conn:
+            conn.execute(update(t.entries).where(t.entries.c.url == url).values(**values))
 
     def entry_errors(self) -> list[tuple[str, str]]:
         """(URL, error) of every entry whose last fetch failed."""
@@ -295,6 +435,7 @@ class Store:
                     status="fetched",
                     article_id=article.id,
                     error=None,
+                    error_class=None,
                     attempts=t.entries.c.attempts + 1,
                     last_attempt_at=article.fetched_at,
                 )

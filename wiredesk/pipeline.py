@@ -38,23 +38,28 @@ from dedupe import (
     story_id_for,
     to_bytes,
 )
+from ingest import polling
 from ingest.boilerplate import SiteModel, learn
 from ingest.credits import agency_code
-from ingest.errors import IngestError
+from ingest.errors import BadStatus, IngestError, RobotsDisallowed
 from ingest.extract import extract_article
 from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher
-from ingest.records import FeedEntry
+from ingest.polling import error_class, retry_after
+from ingest.records import FeedEntry, Response
+from ingest.robots import Robots, RobotsRecord
 from ingest.urls import canonical_url
 from storage import (
     Article,
     Cluster,
     ClusterWrite,
     Feed,
+    FeedHealth,
     Membership,
     NewArticle,
     NewEntry,
     PollRecord,
+    RunRecord,
     Store,
     Story,
     StoryLink,
@@ -81,7 +86,7 @@ class FeedReport:
 
     feed_id: int
     name: str
-    status: str  # "ok", "not_modified" or "error"
+    status: str  # "ok", "not_modified", "error", or "deferred" (its host was busy: due again next run)
     http_status: int | None = None
     entries: int = 0
     new_entries: int = 0
@@ -90,16 +95,26 @@ class FeedReport:
     error: str | None = None
     warning: str | None = None
     page_errors: list[str] = field(default_factory=list)
+    error_class: str | None = None
+    deferred: int = 0  # pages left pending: host busy or throttling (429/503), robots.txt unreadable
+    disallowed: int = 0  # pages robots.txt disallows (never fetched)
+    next_poll_at: str | None = None  # ISO time
+    poll_reason: str | None = None  # why then: ingest.polling.NextPoll.reason
 
     def summary(self) -> str:
         """The one-line summary each feed task logs."""
+        after = f"; next poll {self.next_poll_at} ({self.poll_reason})" if self.next_poll_at else ""
         if self.status == "error":
-            return f"{self.name}: error: {self.error}"
+            return f"{self.name}: error [{self.error_class}]: {self.error}{after}"
+        if self.status == "deferred":
+            return f"{self.name}: deferred ({self.error}); due again next run"
         head = (
             "304 not modified" if self.status == "not_modified" else f"{self.entries} entries, {self.new_entries} new"
         )
         line = f"{self.name}: {head}, {self.stored} articles stored, {self.failed} failed"
-        return line + (f" ({self.warning})" if self.warning else "")
+        if self.deferred or self.disallowed:
+            line += f", {self.deferred} deferred, {self.disallowed} disallowed by robots.txt"
+        return line + (f" ({self.warning})" if self.warning else "") + after
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,8 @@ def run_counts(feeds: list[FeedReport], dedupe: DedupeReport) -> dict[str, int]:
         "new_entries": sum(f.new_entries for f in feeds),
         "articles_stored": sum(f.stored for f in feeds),
         "pages_failed": sum(f.failed for f in feeds),
+        "pages_deferred": sum(f.deferred for f in feeds),
+        "pages_disallowed": sum(f.disallowed for f in feeds),
         "articles_clustered": dedupe.decided,
         "clusters_created": dedupe.clusters_created,
         "articles_joined": dedupe.joined,
@@ -168,25 +185,41 @@ def ingest_feed(settings: Settings, feed_id: int, now: datetime, fetcher: Fetche
 
 
 def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed, now: datetime) -> FeedReport:
-    next_poll = now + settings.poll_interval
+    policy = settings.polling
     try:
-        response = fetcher.get(
-            feed.url,
-            max_bytes=settings.fetch.max_feed_bytes,
-            etag=feed.etag,
-            last_modified=feed.last_modified,
-            accept=FEED_ACCEPT,
-        )
+        with store.slot(f"host:{host_of(feed.url)}", settings.host_concurrency, settings.host_wait_s) as free:
+            if not free:
+                # Not the feed's fault: no poll is recorded, so the feed is due again on the next run.
+                return FeedReport(feed.id, feed.name, "deferred", error=f"host {host_of(feed.url)} busy")
+            response = fetcher.get(
+                feed.url,
+                max_bytes=settings.fetch.max_feed_bytes,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                accept=FEED_ACCEPT,
+            )
         parsed = (
             None
             if response.not_modified
             else parse_feed(response.body, url=response.url, content_type=response.content_type)
         )
     except IngestError as exc:
-        store.record_poll(
-            feed.id, PollRecord("error", now, next_poll, http_status=getattr(exc, "status", None), error=str(exc))
+        status = exc.status if isinstance(exc, BadStatus) else None
+        wait = retry_after(exc.retry_after, now) if isinstance(exc, BadStatus) else None
+        errors = feed.consecutive_errors + 1
+        after = polling.after_error(policy, now, feed_id=feed.id, errors=errors, wait=wait)
+        kind = error_class(exc)
+        store.record_poll(feed.id, PollRecord("error", now, after.at, status, error=str(exc), error_class=kind))
+        return FeedReport(
+            feed.id,
+            feed.name,
+            "error",
+            status,
+            error=str(exc),
+            error_class=kind,
+            next_poll_at=after.at.isoformat(),
+            poll_reason=after.reason,
         )
-        return FeedReport(feed.id, feed.name, "error", getattr(exc, "status", None), error=str(exc))
 
     new_entries = 0
     by_url: dict[str, FeedEntry] = {}
@@ -195,40 +228,25 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
         new_entries = store.add_entries(
             feed.id, [NewEntry(e.url, e.guid, e.title, e.author, e.published) for e in parsed.entries], now
         )
+    after = polling.after_success(policy, now, new_entries=new_entries, quiet_polls=feed.quiet_polls)
     store.record_poll(
         feed.id,
         PollRecord(
             "not_modified" if parsed is None else "ok",
             now,
-            next_poll,
+            after.at,
             http_status=response.status,
             etag=response.etag,
             last_modified=response.last_modified,
             title=parsed.title if parsed else None,
             format=parsed.format if parsed else None,
             error=parsed.warning if parsed else None,
+            quiet_polls=after.quiet_polls,
+            entries=len(by_url),
+            new_entries=new_entries,
         ),
     )
-
-    stored = failed = 0
-    page_errors: list[str] = []
-    feed_title = parsed.title if parsed else feed.title
-    sites = SiteModels(store, settings)
-    for pending in store.pending_entries(feed.id, settings.max_attempts)[: settings.max_articles_per_poll]:
-        entry = by_url.get(pending.url) or FeedEntry(
-            pending.url, pending.guid, pending.title, None, pending.author, pending.published_at
-        )
-        try:
-            article = _fetch_article(fetcher, settings, feed, entry, feed_title, now, sites.model(host_of(entry.url)))
-        except IngestError as exc:
-            store.record_fetch_failure(pending.url, str(exc), now)
-            failed += 1
-            page_errors.append(str(exc))
-            continue
-        store.save_article(article)
-        sites.stored(article.host)
-        stored += 1
-    sites.relearn(now)
+    pages = _fetch_pages(store, fetcher, settings, feed, by_url, parsed.title if parsed else feed.title, now)
     return FeedReport(
         feed.id,
         feed.name,
@@ -236,11 +254,97 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
         response.status,
         entries=len(by_url),
         new_entries=new_entries,
-        stored=stored,
-        failed=failed,
+        stored=pages.stored,
+        failed=pages.failed,
+        deferred=pages.deferred,
+        disallowed=pages.disallowed,
         warning=parsed.warning if parsed else None,
-        page_errors=page_errors,
+        page_errors=pages.errors,
+        next_poll_at=after.at.isoformat(),
+        poll_reason=after.reason,
     )
+
+
+@dataclass
+class _Pages:
+    stored: int = 0
+    failed: int = 0
+    deferred: int = 0
+    disallowed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class _RobotsStore:
+    """The store as :mod:`ingest.robots`' cache of robots.txt answers."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def robots_txt(self, origin: str) -> RobotsRecord | None:
+        found = self._store.robots_txt(origin)
+        return RobotsRecord(*found) if found else None
+
+    def save_robots_txt(self, origin: str, record: RobotsRecord) -> None:
+        self._store.save_robots_txt(origin, record.body, record.status, record.fetched_at)
+
+
+def _fetch_pages(
+    store: Store,
+    fetcher: Fetcher,
+    settings: Settings,
+    feed: Feed,
+    by_url: dict[str, FeedEntry],
+    feed_title: str | None,
+    now: datetime,
+) -> _Pages:
+    """Fetch and store the feed's pending pages, politely: robots.txt (when obeyed), at most
+    ``host_concurrency`` fetches per host across workers, and no more from a host this poll once it
+    answered 429 or 503. A deferred page stays pending without losing an attempt."""
+    pages = _Pages()
+    sites = SiteModels(store, settings)
+    robots = Robots(fetcher, _RobotsStore(store), now) if settings.obey_robots else None
+    throttled: set[str] = set()
+    for pending in store.pending_entries(feed.id, settings.max_attempts)[: settings.max_articles_per_poll]:
+        entry = by_url.get(pending.url) or FeedEntry(
+            pending.url, pending.guid, pending.title, None, pending.author, pending.published_at
+        )
+        host = host_of(entry.url)
+        if host in throttled:
+            pages.deferred += 1
+            continue
+        try:
+            if robots is not None:
+                robots.check(entry.url)
+            with store.slot(f"host:{host}", settings.host_concurrency, settings.host_wait_s) as free:
+                if not free:
+                    pages.deferred += 1
+                    continue
+                response = fetcher.get(entry.url, max_bytes=settings.fetch.max_page_bytes, accept=PAGE_ACCEPT)
+            article = _extract_article(response, settings, feed, entry, feed_title, now, sites.model(host))
+        except RobotsDisallowed as exc:
+            if exc.definite:
+                store.disallow_entry(entry.url, str(exc), now)
+                pages.disallowed += 1
+            else:
+                store.record_fetch_failure(entry.url, str(exc), now, "robots", attempt=False)
+                pages.deferred += 1
+            pages.errors.append(str(exc))
+            continue
+        except IngestError as exc:
+            throttling = isinstance(exc, BadStatus) and exc.status in (429, 503)
+            store.record_fetch_failure(entry.url, str(exc), now, error_class(exc), attempt=not throttling)
+            if throttling:
+                throttled.add(host)
+                pages.deferred += 1
+            else:
+                pages.failed += 1
+            pages.errors.append(str(exc))
+            continue
+        store.save_article(article)
+        sites.stored(article.host)
+        pages.stored += 1
+    sites.relearn(now)
+    return pages
 
 
 def host_of(url: str) -> str:
@@ -279,8 +383,8 @@ class SiteModels:
         self._touched.clear()
 
 
-def _fetch_article(
-    fetcher: Fetcher,
+def _extract_article(
+    response: Response,
     settings: Settings,
     feed: Feed,
     entry: FeedEntry,
@@ -288,7 +392,6 @@ def _fetch_article(
     now: datetime,
     site: SiteModel | None = None,
 ) -> NewArticle:
-    response = fetcher.get(entry.url, max_bytes=settings.fetch.max_page_bytes, accept=PAGE_ACCEPT)
     extracted = extract_article(
         response.body,
         url=response.url,
@@ -611,6 +714,20 @@ def run_cycle(settings: Settings, now: datetime, progress: Callable[[str], None]
             f"{dedupe.joined} joined existing ones, {dedupe.stories_linked} story links"
         )
     return CycleReport(reports, dedupe)
+
+
+def record_run(
+    settings: Settings, run_id: str, source: str, started_at: datetime, finished_at: datetime, counts: dict[str, int]
+) -> None:
+    """Record a run's counts (the UI's throughput per run); a rerun of the same ``run_id`` overwrites them."""
+    with Store.open(settings.store_url) as store:
+        store.record_run(RunRecord(run_id, source, started_at, finished_at, dict(counts)))
+
+
+def feed_health(settings: Settings, now: datetime, days: int = 7) -> list[FeedHealth]:
+    """Every feed's health over the ``days`` before ``now``."""
+    with Store.open(settings.store_url) as store:
+        return store.feed_health(now, days, dead_after=settings.polling.dead_after)
 
 
 def register_feed(settings: Settings, url: str, name: str | None, now: datetime) -> tuple[Feed, bool]:

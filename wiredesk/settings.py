@@ -9,7 +9,16 @@ Variables (all optional):
   Airflow connection ``wiredesk_store`` instead when it exists (``wiredesk.dagtasks``, passed in as ``store_url``).
 - ``WIREDESK_FETCH_ALLOW``: comma-separated hosts and CIDRs the fetcher may reach although they are private
   or loopback (default: none).
-- ``WIREDESK_POLL_MINUTES``: minutes between two polls of one feed (default 15).
+- ``WIREDESK_POLL_MINUTES``: minutes between two polls of one feed that answers (default 15). Adaptive polling
+  (:mod:`ingest.polling`): ``WIREDESK_POLL_QUIET_MAX_FACTOR`` (default 8): a feed that brings nothing new is
+  polled up to this many times less often; ``WIREDESK_POLL_MAX_BACKOFF_MINUTES`` (default 360): the longest
+  wait after errors; ``WIREDESK_POLL_DEAD_AFTER`` (default 10): errors in a row after which a feed is dead;
+  ``WIREDESK_POLL_DEAD_HOURS`` (default 24): how often a dead feed is still polled;
+  ``WIREDESK_POLL_MAX_RETRY_AFTER_HOURS`` (default 24): the longest ``Retry-After`` honoured.
+- ``WIREDESK_HOST_CONCURRENCY``: fetches from one host at once, across every worker (default 2);
+  ``WIREDESK_HOST_WAIT_SECONDS`` (default 30): how long a fetch waits for a free slot before its page is left
+  for the next poll.
+- ``WIREDESK_ROBOTS_TXT``: ``obey`` (default) or ``ignore`` the robots.txt of the sites article pages come from.
 - ``WIREDESK_SCHEDULE_MINUTES``: minutes between two runs of the ``wiredesk_ingest`` DAG (default 15).
 - ``WIREDESK_WINDOW_DAYS``: days an article stays in the dedupe index, by publication time (default 7).
 - ``WIREDESK_MAX_ARTICLES_PER_POLL``: new articles fetched per feed and poll at most (default 200).
@@ -31,6 +40,7 @@ from pathlib import Path
 
 from dedupe import DedupeConfig, parse_policy
 from ingest.config import ExtractConfig, FetchLimits
+from ingest.polling import PollPolicy
 from wiredesk.errors import ConfigError
 
 
@@ -73,9 +83,16 @@ class Settings:
     fetch: FetchLimits = field(default_factory=FetchLimits)
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     dedupe: DedupeConfig = field(default_factory=DedupeConfig)
-    poll_interval: timedelta = timedelta(minutes=15)
+    polling: PollPolicy = field(default_factory=PollPolicy)
     max_attempts: int = 3
     max_articles_per_poll: int = 200
+    host_concurrency: int = 2
+    host_wait_s: float = 30.0
+    obey_robots: bool = True
+
+    @property
+    def poll_interval(self) -> timedelta:
+        return self.polling.interval
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, store_url: str | None = None) -> Settings:
@@ -96,9 +113,26 @@ class Settings:
                 cluster_policy=_policy(env, "WIREDESK_CANONICAL_POLICY", DedupeConfig.cluster_policy),
                 story_policy=_policy(env, "WIREDESK_STORY_CANONICAL_POLICY", DedupeConfig.story_policy),
             ),
-            poll_interval=timedelta(minutes=_int(env, "WIREDESK_POLL_MINUTES", 15)),
+            polling=PollPolicy(
+                interval=timedelta(minutes=_int(env, "WIREDESK_POLL_MINUTES", 15)),
+                quiet_max_factor=_int(env, "WIREDESK_POLL_QUIET_MAX_FACTOR", 8),
+                max_backoff=timedelta(minutes=_int(env, "WIREDESK_POLL_MAX_BACKOFF_MINUTES", 360)),
+                dead_after=_int(env, "WIREDESK_POLL_DEAD_AFTER", 10),
+                dead_interval=timedelta(hours=_int(env, "WIREDESK_POLL_DEAD_HOURS", 24)),
+                max_retry_after=timedelta(hours=_int(env, "WIREDESK_POLL_MAX_RETRY_AFTER_HOURS", 24)),
+            ),
             max_articles_per_poll=_int(env, "WIREDESK_MAX_ARTICLES_PER_POLL", 200),
+            host_concurrency=_int(env, "WIREDESK_HOST_CONCURRENCY", 2),
+            host_wait_s=float(_int(env, "WIREDESK_HOST_WAIT_SECONDS", 30, minimum=0)),
+            obey_robots=_robots(env),
         )
+
+
+def _robots(env: Mapping[str, str]) -> bool:
+    raw = (env.get("WIREDESK_ROBOTS_TXT") or "obey").strip().lower()
+    if raw not in ("obey", "ignore"):
+        raise ConfigError(f"WIREDESK_ROBOTS_TXT={raw!r}: set it to obey (the default) or ignore")
+    return raw == "obey"
 
 
 def schedule_interval(env: Mapping[str, str] | None = None) -> timedelta:
