@@ -13,11 +13,12 @@ RFC's longest), so many feed tasks do not fetch the same robots.txt again and ag
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
-from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
+from urllib.parse import unquote, urlsplit
 
 from ingest.errors import BadStatus, FetchError, RobotsDisallowed
 from ingest.fetch import Fetcher
@@ -46,10 +47,57 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _parser(record: RobotsRecord) -> RobotFileParser:
-    parser = RobotFileParser()
-    parser.parse([] if 400 <= record.status < 500 else record.body.splitlines())  # no rules: all allowed
-    return parser
+class Rules:
+    """The rules of one robots.txt for one user agent, matched as RFC 9309 says: the groups naming the agent
+    (merged), else the ``*`` groups; the longest matching path pattern wins, ``allow`` on a tie; ``*`` and
+    ``$`` in patterns. (The standard library's parser takes the first match, not the longest.)"""
+
+    def __init__(self, body: str, agent: str = AGENT) -> None:
+        groups: dict[str, list[tuple[bool, str]]] = {}
+        agents: list[str] = []
+        in_rules = False
+        for raw in body.splitlines():
+            line = raw.split("#", 1)[0].strip()
+            name, sep, value = line.partition(":")
+            if not sep:
+                continue
+            name, value = name.strip().lower(), value.strip()
+            if name == "user-agent":
+                if in_rules:
+                    agents, in_rules = [], False
+                agents.append(value.lower())
+            elif name in ("allow", "disallow") and agents:
+                in_rules = True
+                if value:  # an empty Disallow allows everything
+                    for who in agents:
+                        groups.setdefault(who, []).append((name == "allow", value))
+                else:
+                    for who in agents:
+                        groups.setdefault(who, [])
+        token = agent.lower()
+        self._rules = groups.get(token, groups.get("*", []))
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)
+    def _pattern(pattern: str) -> re.Pattern[str]:
+        anchored = pattern.endswith("$")
+        body = ".*".join(re.escape(part) for part in (pattern[:-1] if anchored else pattern).split("*"))
+        return re.compile(body + ("$" if anchored else ""), re.DOTALL)
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        path = unquote(parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        best: tuple[int, bool] | None = None
+        for allow, pattern in self._rules:
+            if self._pattern(unquote(pattern)).match(path):
+                candidate = (len(pattern), allow)
+                if best is None or candidate > best:
+                    best = candidate
+        return best is None or best[1]
+
+
+def _parser(record: RobotsRecord) -> Rules:
+    return Rules("" if 400 <= record.status < 500 else record.body)  # a 4xx: no rules, all allowed
 
 
 class Robots:
@@ -62,7 +110,7 @@ class Robots:
         self._cache = cache
         self._now = now
         self._ttl = ttl
-        self._parsers: dict[str, RobotFileParser | str] = {}  # a str is why the site's robots.txt is unusable
+        self._parsers: dict[str, Rules | str] = {}  # a str is why the site's robots.txt is unusable
 
     def check(self, url: str) -> None:
         """Raise :class:`RobotsDisallowed` unless the site's robots.txt allows ``url`` for wiredesk."""
@@ -72,10 +120,10 @@ class Robots:
         parser = self._parsers[origin]
         if isinstance(parser, str):
             raise RobotsDisallowed(f"robots: {parser}; {url} stays pending", definite=False)
-        if not parser.can_fetch(AGENT, url):
+        if not parser.allows(url):
             raise RobotsDisallowed(f"robots: {origin}/robots.txt disallows {url}")
 
-    def _load(self, origin: str) -> RobotFileParser | str:
+    def _load(self, origin: str) -> Rules | str:
         cached = self._cache.robots_txt(origin) if self._cache else None
         if cached is not None and self._now - cached.fetched_at < self._ttl:
             return _parser(cached)

@@ -40,6 +40,12 @@ def _parse_since(value: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {value!r} (try 7)")
+    return int(value)
+
+
 def _settings() -> Any:
     from wiredesk.settings import Settings
 
@@ -63,10 +69,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run_once(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from wiredesk.pipeline import run_cycle
+    from wiredesk.pipeline import record_run, run_cycle
 
     settings = _settings()
-    report = run_cycle(settings, _now(), progress=lambda line: print(line, file=sys.stderr))
+    started = _now()
+    report = run_cycle(settings, started, progress=lambda line: print(line, file=sys.stderr))
+    record_run(settings, f"run-once {started.isoformat()}", "cli", started, _now(), report.counts())
     if args.json:
         _emit_json([{"counts": report.counts(), "feeds": [asdict(f) for f in report.feeds]}], sys.stdout)
     else:
@@ -108,6 +116,20 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
         )
         if f.last_error:
             print(f"{'':6}last error: {f.last_error}")
+    return EXIT_OK
+
+
+def cmd_feeds_health(args: argparse.Namespace) -> int:
+    from wiredesk.pipeline import feed_health
+    from wiredesk.report import health_json, health_lines
+
+    health = feed_health(_settings(), _now(), days=args.days)
+    if args.json:
+        _emit_json((health_json(h) for h in health), sys.stdout)
+    elif not health:
+        print("no feeds yet; add one with: wiredesk feeds add URL --name NAME")
+    else:
+        print("\n".join(health_lines(health, args.days)))
     return EXIT_OK
 
 
@@ -436,6 +458,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = feeds.add_parser("list", help="list feeds with their poll state and last error")
     p.add_argument("--json", action="store_true", help="one JSON object per feed and line")
     p.set_defaults(func=cmd_feeds_list)
+    p = feeds.add_parser(
+        "health",
+        help="per-feed health: status, errors in a row and their class, last success, next poll, share of 304s, "
+        "items per day, duplicate share, page failures",
+        description="Per-feed health over the last DAYS days. status: new (never polled), ok, failing (errors in a "
+        "row), dead (WIREDESK_POLL_DEAD_AFTER errors in a row; still polled every WIREDESK_POLL_DEAD_HOURS). "
+        "304s: share of answered polls that were 304 Not Modified; dup: share of the feed's clustered articles "
+        "that joined an existing cluster; extract/fetch: pages whose last attempt failed.",
+    )
+    p.add_argument("--days", type=_positive_int, default=7, help="the window, in days (default 7)")
+    p.add_argument("--json", action="store_true", help="one JSON object per feed, one per line")
+    p.set_defaults(func=cmd_feeds_health)
     p = feeds.add_parser("import-opml", help="register every feed of an OPML file")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_feeds_import)

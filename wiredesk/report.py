@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from storage import Article, Cluster, ClusterDetail, Event, Feed, StoryDetail
+from storage import Article, Cluster, ClusterDetail, Event, Feed, FeedHealth, StoryDetail
 
 
 def when(value: datetime | None) -> str:
@@ -142,3 +142,37 @@ def story_json(detail: StoryDetail) -> dict[str, Any]:
     ]
     s["links"] = [asdict(link) | {"decided_at": link.decided_at.isoformat()} for link in detail.links]
     return s
+
+
+def _share(value: float | None) -> str:
+    return f"{value:.0%}" if value is not None else "-"
+
+
+def _interval(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def health_json(health: FeedHealth) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(health).items()}
+
+
+def health_lines(health: list[FeedHealth], days: int) -> list[str]:
+    """A table of feed health (``wiredesk feeds health``); each failing feed's last error under its row."""
+    lines = [
+        f"feed health over the last {days} day{'s' if days != 1 else ''}",
+        f"{'id':>4}  {'name':<24} {'status':<8} {'errors':>6} {'class':<12} {'last success':<21} {'every':>8} "
+        f"{'304s':>5} {'items/d':>7} {'dup':>5} {'extract':>7} {'fetch':>5}",
+    ]
+    for h in health:
+        lines.append(
+            f"{h.feed_id:>4}  {_short(h.name, 24):<24} {h.status:<8} {h.consecutive_errors:>6} "
+            f"{h.error_class or '-':<12} {when(h.last_success_at) if h.last_success_at else 'never':<21} "
+            f"{_interval(h.poll_interval_s):>8} {_share(h.not_modified_share):>5} {h.items_per_day:>7.2f} "
+            f"{_share(h.duplicate_share):>5} {h.extraction_failures:>7} {h.fetch_failures:>5}"
+        )
+        if h.status in ("failing", "dead") and h.last_error:
+            lines.append(f"{'':6}last error: {h.last_error}")
+    return lines

@@ -316,6 +316,32 @@ def test_run_once_articles_and_clusters(
     assert f"{in_window} articles in the 7-day window" in capsys.readouterr().out
 
 
+def test_feeds_health_and_recorded_runs(
+    settings: Settings, fresh_server: CorpusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from storage import Store
+
+    for name, url in fresh_server.feed_urls()[:2]:
+        assert main(["feeds", "add", url, "--name", name]) == 0
+    fresh_server.fail("/broken/feed.xml", 500)
+    assert main(["feeds", "add", fresh_server.url + "/broken/feed.xml", "--name", "Broken Feed"]) == 0
+    assert main(["feeds", "health"]) == 0
+    assert "new" in capsys.readouterr().out
+    assert main(["run-once"]) == 1  # a feed failed
+    capsys.readouterr()
+    assert main(["feeds", "health", "--json", "--days", "3"]) == 0
+    health = {h["name"]: h for h in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert health["Broken Feed"]["status"] == "failing"
+    assert health["Broken Feed"]["error_class"] == "http-500"
+    assert {health[n]["status"] for n, _ in fresh_server.feed_urls()[:2]} == {"ok"}
+    assert main(["feeds", "health"]) == 0
+    table = capsys.readouterr().out
+    assert "failing" in table and "http-500" in table and "last error: fetch: HTTP 500" in table
+    with Store.open(settings.store_url) as store:
+        (run,) = store.recent_runs()
+    assert run.source == "cli" and run.counts["feeds_failed"] == 1 and run.finished_at >= run.started_at
+
+
 def test_unknown_cluster_is_a_one_line_error(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _main(capsys, "clusters", "show", "c0000")
     assert code == 1

@@ -24,7 +24,7 @@ class CorpusServer:
     def __init__(self, corpus: Corpus | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self._corpus = corpus or load_corpus()
         self._resources: dict[str, Resource] = {}
-        self._errors: dict[str, int] = {}
+        self._errors: dict[str, tuple[int, dict[str, str]]] = {}
         self.hits: Counter[str] = Counter()  # path -> 200 responses
         self.not_modified: Counter[str] = Counter()  # path -> 304 responses
         self._lock = threading.Lock()
@@ -50,10 +50,15 @@ class CorpusServer:
         with self._lock:
             self._resources[path] = Resource(body, content_type, last_modified or datetime(2021, 8, 12, tzinfo=UTC))
 
-    def fail(self, path: str, status: int) -> None:
-        """Answer ``path`` with an error status from now on."""
+    def fail(self, path: str, status: int, headers: dict[str, str] | None = None) -> None:
+        """Answer ``path`` with an error status (and ``headers``, e.g. Retry-After) from now on."""
         with self._lock:
-            self._errors[path] = status
+            self._errors[path] = (status, dict(headers or {}))
+
+    def heal(self, path: str) -> None:
+        """Serve ``path`` normally again after :meth:`fail`."""
+        with self._lock:
+            self._errors.pop(path, None)
 
     def start(self) -> CorpusServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="corpus-server", daemon=True)
@@ -72,7 +77,7 @@ class CorpusServer:
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
-    def _lookup(self, path: str) -> tuple[Resource | None, int | None]:
+    def _lookup(self, path: str) -> tuple[Resource | None, tuple[int, dict[str, str]] | None]:
         with self._lock:
             return self._resources.get(path), self._errors.get(path)
 
@@ -94,8 +99,15 @@ class CorpusServer:
             def _serve(self, head: bool) -> None:
                 path = self.path.split("?", 1)[0].split("#", 1)[0]
                 resource, error = server._lookup(path)
-                if error is not None or resource is None:
-                    self.send_error(error or 404)
+                if error is not None:
+                    self.send_response(error[0])
+                    for name, value in error[1].items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if resource is None:
+                    self.send_error(404)
                     return
                 if self._not_modified(resource):
                     with server._lock:
