@@ -68,6 +68,7 @@ from storage import (
 from wiredesk.settings import Settings
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
+POLL_HISTORY_DAYS = 30  # the polls kept for feed health (its window is at most this long)
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
@@ -719,9 +720,11 @@ def run_cycle(settings: Settings, now: datetime, progress: Callable[[str], None]
 def record_run(
     settings: Settings, run_id: str, source: str, started_at: datetime, finished_at: datetime, counts: dict[str, int]
 ) -> None:
-    """Record a run's counts (the UI's throughput per run); a rerun of the same ``run_id`` overwrites them."""
+    """Record a run's counts (the UI's throughput per run); a rerun of the same ``run_id`` overwrites them.
+    Poll history older than :data:`POLL_HISTORY_DAYS` is dropped then."""
     with Store.open(settings.store_url) as store:
         store.record_run(RunRecord(run_id, source, started_at, finished_at, dict(counts)))
+        store.prune_polls(started_at - timedelta(days=POLL_HISTORY_DAYS))
 
 
 def feed_health(settings: Settings, now: datetime, days: int = 7) -> list[FeedHealth]:

@@ -237,3 +237,14 @@ def test_runs_are_recorded_and_listed_newest_first(settings: Settings) -> None:
         runs = store.recent_runs()
     assert [(r.run_id, r.source, r.counts["articles_stored"]) for r in runs] == [("r2", "airflow", 1), ("r1", "cli", 6)]
     assert runs[1].finished_at == T0 + 3 * MIN
+
+
+def test_recording_a_run_drops_poll_history_older_than_30_days(settings: Settings, fresh_server: CorpusServer) -> None:
+    name, url = fresh_server.feed_urls()[0]
+    register_feed(settings, url, name, T0)
+    run_cycle(settings, T0)
+    later = T0 + timedelta(days=31)
+    run_cycle(settings, later)
+    record_run(settings, "later", "cli", later, later, {})
+    assert _health(settings, later + MIN)[name].polls == 1
+    assert feed_health(settings, later + MIN, days=60)[0].polls == 1  # the older poll is gone
