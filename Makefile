@@ -7,7 +7,7 @@ UV := .tools/uv-$(UV_VERSION)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: demo airflow test lint typecheck unit sync clean eval-dedupe eval-extract
+.PHONY: demo airflow test lint typecheck unit sync clean eval-dedupe eval-extract browser
 
 $(UV):
 	@echo "bootstrapping uv $(UV_VERSION) into .tools/ ..."
@@ -35,7 +35,16 @@ lint: .venv/.synced
 typecheck: .venv/.synced
 	$(UV) run --frozen --no-sync mypy
 
-unit: .venv/.synced
+# The browser test drives Debian's Chromium through Playwright (no browser download): apt-get installs it.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser test (apt-get) ..."
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM)
+
+unit: .venv/.synced $(CHROMIUM)
 	$(UV) run --frozen --no-sync pytest
 
 test: lint typecheck unit
