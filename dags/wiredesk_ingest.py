@@ -3,10 +3,13 @@
     due_feeds -> ingest_feed (one mapped task per feed, labelled with its name) -> dedupe -> publish
 
 No feed due is a normal run: ``ingest_feed`` is skipped and ``publish`` still reports zero counts.
-``dedupe`` runs even when a feed task failed, so the other feeds' articles are clustered. ``publish`` emits an
-event on the ``wiredesk_articles`` Asset (``wiredesk://store/articles``) carrying the run's counts. Every task
-retries with exponential backoff and has an execution timeout. What the tasks do lives in
-``wiredesk.pipeline``; this file only wires it into Airflow.
+``dedupe`` runs even when a feed task failed, so the other feeds' articles are clustered. ``publish`` records
+the run in the store and emits an event on the ``wiredesk_articles`` Asset (``wiredesk://store/articles``)
+carrying the run's counts. The feed and dedupe tasks send metrics through Airflow's ``[metrics]`` settings
+(StatsD or OpenTelemetry). Every task retries with exponential backoff and has an execution timeout; a task
+that fails for good posts an alert to ``WIREDESK_ALERT_WEBHOOK_URL`` (or the Variable
+``wiredesk_alert_webhook_url``) when set. What the tasks do lives in ``wiredesk.pipeline``; this file only wires
+it into Airflow.
 """
 
 from __future__ import annotations
@@ -64,10 +67,12 @@ def wiredesk_ingest() -> None:
         return dagtasks.dedupe(dag_run)
 
     @task(outlets=[ARTICLES], trigger_rule="none_failed", execution_timeout=TIMEOUTS["publish"])
-    def publish(feed_reports: Any, dedupe_report: dict[str, Any], outlet_events: Any = None) -> dict[str, int]:
+    def publish(
+        feed_reports: Any, dedupe_report: Any, dag_run: Any = None, outlet_events: Any = None
+    ) -> dict[str, int]:
         from wiredesk import dagtasks
 
-        counts = dagtasks.counts(feed_reports, dedupe_report)
+        counts = dagtasks.publish(feed_reports, dedupe_report, dag_run)
         outlet_events[ARTICLES].extra = counts
         return counts
 

@@ -1,6 +1,7 @@
 """What the DAG file needs at parse time, and nothing heavier: ids, schedule and task defaults.
 
-Kept free of wiredesk's pipeline imports so that parsing ``dags/wiredesk_ingest.py`` stays cheap.
+Kept free of wiredesk's pipeline imports so that parsing ``dags/wiredesk_ingest.py`` stays cheap
+(``wiredesk.alerts``, the failure callback, imports only the standard library until it runs).
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from typing import Any
+
+from wiredesk.alerts import on_task_failure
 
 DAG_ID = "wiredesk_ingest"
 ARTICLES_ASSET_NAME = "wiredesk_articles"
@@ -28,6 +31,8 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(minutes=30),
+    # A task failed for good (after its last retry): POST it to the alert webhook, when one is configured.
+    "on_failure_callback": on_task_failure,
 }
 
 TIMEOUTS = {

@@ -2,18 +2,21 @@
 
 Each takes the DAG run and uses its time (:func:`run_time`), and builds :class:`Settings` once, at the edge
 (:func:`task_settings`): from the environment, with the store's URL taken from the Airflow connection
-``wiredesk_store`` when it exists (``WIREDESK_STORE_URL`` otherwise). Only this module and the DAG file talk to
-Airflow; ``ingest``, ``dedupe``, ``storage`` and ``wiredesk.settings`` never import it.
+``wiredesk_store`` when it exists (``WIREDESK_STORE_URL`` otherwise). The feed and dedupe tasks send their
+metrics through Airflow's metrics facade (:mod:`wiredesk.metrics`); ``publish`` records the run in the store.
+Only this module, :mod:`wiredesk.metrics`, :mod:`wiredesk.alerts` and the DAG file talk to Airflow; ``ingest``,
+``dedupe``, ``storage`` and ``wiredesk.settings`` never import it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from wiredesk import pipeline
+from wiredesk import metrics, pipeline
 from wiredesk.errors import ConfigError
 from wiredesk.settings import Settings, normalise_store_url
 
@@ -109,15 +112,23 @@ def due_feeds(dag_run: Any) -> list[dict[str, Any]]:
 
 
 def ingest_feed(feed: dict[str, Any], dag_run: Any) -> dict[str, Any]:
-    report = pipeline.ingest_feed(task_settings(), int(feed["feed_id"]), run_time(dag_run))
+    settings = task_settings()
+    started = time.monotonic()
+    report = pipeline.ingest_feed(settings, int(feed["feed_id"]), run_time(dag_run))
+    seconds = time.monotonic() - started
     log.info("%s", report.summary())
     for error in report.page_errors:
         log.warning("%s", error)
-    return asdict(report)
+    result = asdict(report)
+    metrics.emit(metrics.feed_metrics(result, seconds))
+    return result
 
 
 def dedupe(dag_run: Any) -> dict[str, Any]:
-    report = pipeline.dedupe_pending(task_settings(), run_time(dag_run))
+    settings = task_settings()
+    started = time.monotonic()
+    report = pipeline.dedupe_pending(settings, run_time(dag_run))
+    seconds = time.monotonic() - started
     log.info(
         "dedupe: %d articles placed, %d new clusters, %d joined, %d canonicals changed",
         report.decided,
@@ -125,7 +136,9 @@ def dedupe(dag_run: Any) -> dict[str, Any]:
         report.joined,
         report.canonical_changed,
     )
-    return asdict(report)
+    result = asdict(report)
+    metrics.emit(metrics.dedupe_metrics(result, seconds))
+    return result
 
 
 def counts(feed_reports: Any, dedupe_report: dict[str, Any]) -> dict[str, int]:
@@ -133,3 +146,28 @@ def counts(feed_reports: Any, dedupe_report: dict[str, Any]) -> dict[str, int]:
     by position: iterating it past its end logs a spurious "XCom not found")."""
     feeds = [pipeline.FeedReport(**feed_reports[i]) for i in range(len(feed_reports))]
     return pipeline.run_counts(feeds, pipeline.DedupeReport(**dedupe_report))
+
+
+def run_started_at(dag_run: Any) -> datetime:
+    """When the DAG run started (its ``start_date``), else when it was due to run."""
+    for attr in ("start_date", "run_after"):
+        value = getattr(dag_run, attr, None)
+        if value is not None:
+            return as_utc(value)
+    raise ValueError("the DAG run has no start time")
+
+
+def publish(feed_reports: Any, dedupe_report: dict[str, Any], dag_run: Any) -> dict[str, int]:
+    """The run's counts, recorded in the store as one run (the UI's throughput per run); the DAG file puts them
+    on the Asset event too."""
+    run_counts = counts(feed_reports, dedupe_report)
+    pipeline.record_run(
+        task_settings(),
+        run_id=str(dag_run.run_id),
+        source="airflow",
+        started_at=run_started_at(dag_run),
+        finished_at=datetime.now(UTC),
+        counts=run_counts,
+    )
+    log.info("run %s recorded: %s", dag_run.run_id, ", ".join(f"{k} {v}" for k, v in run_counts.items()))
+    return run_counts
