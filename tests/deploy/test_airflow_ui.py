@@ -1,5 +1,7 @@
 """``wiredesk airflow``: airflow standalone on 127.0.0.1 with the demo feeds; the printed login works, the first
-run fills the demo store, and Ctrl-C stops every process it started."""
+run fills the demo store; then a broken feed is added and a second run triggered, and a real browser (Debian's
+Chromium driven by Playwright) logs into Airflow, opens the wiredesk page from the navigation and sees the
+corpus feeds healthy and the broken one failing; Ctrl-C stops every process it started."""
 
 from __future__ import annotations
 
@@ -10,18 +12,23 @@ import signal
 import stat
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from deploy_helpers import clean_env, free_port, port_open, processes_with_env, start, stop, tail
+from deploy_helpers import clean_env, free_port, missing, port_open, processes_with_env, start, stop, tail
 
 from storage import Store
-from wiredesk.corpus import load_corpus
+from wiredesk.corpus import CorpusServer, load_corpus
 
 pytestmark = pytest.mark.airflow
 START_TIMEOUT = 300
 RUN_TIMEOUT = 180
+CHROMIUM = Path("/usr/bin/chromium")
+BROKEN = "Broken Wire"
+# Set WIREDESK_SCREENSHOT=docs/images/wiredesk-page.png to refresh the README's picture of the page.
+SCREENSHOT_ENV = "WIREDESK_SCREENSHOT"
 
 
 def _wiredesk() -> list[str]:
@@ -60,15 +67,20 @@ def test_wiredesk_airflow_serves_the_ui_with_the_printed_login_and_stops_on_ctrl
             assert dag.status_code == 200 and dag.json()["is_paused"] is False, dag.text
             # The DAG is unpaused, so its first scheduled run starts at once: its tasks (LocalExecutor, through the
             # execution API on this port) poll the corpus server's feeds and fill the demo store.
-            state, run_deadline = None, time.monotonic() + RUN_TIMEOUT
-            while state != "success":
-                runs = client.get("/api/v2/dags/wiredesk_ingest/dagRuns").json()["dag_runs"]
-                state = runs[0]["state"] if runs else None
-                assert state != "failed", tail(home / "airflow-ui" / "standalone.log")
-                assert time.monotonic() < run_deadline, f"the first run is still {state}"
-                time.sleep(2)
-        with Store.open(f"sqlite:///{home / 'airflow-ui' / 'wiredesk.db'}") as store:
-            assert store.counts()["articles"] == len(load_corpus().pages)
+            _wait_for_success(client, 1, home)
+            store_url = f"sqlite:///{home / 'airflow-ui' / 'wiredesk.db'}"
+            with Store.open(store_url) as store:
+                assert store.counts()["articles"] == len(load_corpus().pages)
+
+            # An operator adds a feed that turns out broken, and triggers a run: it fails, the others stay healthy.
+            with CorpusServer() as broken_server:
+                broken_server.fail("/broken/feed.xml", 500)
+                with Store.open(store_url) as store:
+                    store.add_feed(broken_server.url + "/broken/feed.xml", BROKEN, datetime.now(UTC))
+                triggered = client.post("/api/v2/dags/wiredesk_ingest/dagRuns", json={"logical_date": None})
+                assert triggered.status_code == 200, triggered.text
+                _wait_for_success(client, 2, home)
+            _browse_the_wiredesk_page(url.group(1), password)
 
         passwords = airflow_home / "simple_auth_manager_passwords.json"
         assert password in passwords.read_text()
@@ -85,3 +97,55 @@ def test_wiredesk_airflow_serves_the_ui_with_the_printed_login_and_stops_on_ctrl
         for line in processes_with_env("AIRFLOW_HOME", str(airflow_home)):  # never leave Airflow behind
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(line.split()[0]), signal.SIGKILL)
+
+
+def _wait_for_success(client: httpx.Client, runs_expected: int, home: Path) -> None:
+    state, run_deadline = None, time.monotonic() + RUN_TIMEOUT
+    while state != "success":
+        runs = client.get("/api/v2/dags/wiredesk_ingest/dagRuns", params={"order_by": "-run_after"}).json()
+        newest = runs["dag_runs"][0] if len(runs["dag_runs"]) >= runs_expected else None
+        state = newest["state"] if newest else None
+        assert state != "failed", tail(home / "airflow-ui" / "standalone.log")
+        assert time.monotonic() < run_deadline, f"run {runs_expected} is still {state}"
+        time.sleep(2)
+
+
+def _browse_the_wiredesk_page(base: str, password: str) -> None:
+    """Log into Airflow in headless Chromium, open "wiredesk" from the navigation, read the feed rows."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} not found: install Debian's chromium (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    feeds = {o.name for o in load_corpus().outlets}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.goto(base + "/wiredesk/")
+            # Anonymous: sent to Airflow's login, and back to the page after it.
+            page.wait_for_selector("input[name=username]", timeout=60_000)
+            assert "/auth/login" in page.url
+            page.fill("input[name=username]", "admin")
+            page.fill("input[name=password]", password)
+            page.keyboard.press("Enter")
+            page.wait_for_selector("tr[data-feed]", timeout=60_000)
+            # Now inside Airflow's UI: "wiredesk" in the navigation opens the page in the UI's frame.
+            page.goto(base + "/")
+            page.get_by_role("link", name="wiredesk").click()
+            page.wait_for_url("**/plugin/wiredesk", timeout=60_000)
+            frame = page.frame_locator("iframe").first
+            rows = frame.locator("tr[data-feed]")
+            rows.first.wait_for(timeout=60_000)
+            statuses = {
+                rows.nth(i).get_attribute("data-feed"): rows.nth(i).get_attribute("data-status")
+                for i in range(rows.count())
+            }
+            assert statuses == {**dict.fromkeys(feeds, "ok"), BROKEN: "failing"}, statuses
+            broken = frame.locator(f'tr[data-feed="{BROKEN}"]')
+            assert "http-500" in broken.inner_text()
+            assert "attention" in (broken.get_attribute("class") or "")
+            page.wait_for_timeout(500)  # let the frame paint before the picture
+            target = os.environ.get(SCREENSHOT_ENV)
+            page.screenshot(path=target or str(Path(os.environ.get("TMPDIR", "/tmp")) / "wiredesk-page.png"))
+        finally:
+            browser.close()
