@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from storage import Article, Store
-from wiredesk.api import create_app
+from storage import Article, Store, StoreError
+from wiredesk.api import TIME_PATTERN, ApiError, create_app, encode_article_cursor, parse_time
 from wiredesk.cli import main
 from wiredesk.corpus import CorpusServer
 from wiredesk.errors import ConfigError
 from wiredesk.pipeline import register_feed, run_cycle
+from wiredesk.report import canonical_json, cluster_json, event_json, story_json
 from wiredesk.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,6 +174,55 @@ def test_articles_bad_parameters_are_400(client: TestClient) -> None:
     assert client.get("/v1/articles", params={"limit": 500}, headers=AUTH).status_code == 200
 
 
+def test_times_are_iso_8601_dates_or_times(client: TestClient, loaded: Settings) -> None:
+    everything = _ids(client)
+    assert _ids(client, since="2021-08-13") == _ids(client, since="2021-08-13 00:00:00.000+00:00")
+    assert _ids(client, since="2021-08-12t15:00z") == _ids(client, since="2021-08-12T17:00+02:00")
+    assert _ids(client, until="2021-08-16T00:00:00Z") == _ids(client, until="2021-08-16")
+    # offsets past the ends of the calendar in UTC: bounds before or after everything, not a crash
+    assert _ids(client, since="0001-01-01T00:00+05:00") == everything == _ids(client, until="9999-12-31T23:59-05:00")
+    assert _ids(client, until="0001-01-01T00:00+05:00") == [] == _ids(client, since="9999-12-31T23:59-05:00")
+    for bad in ("2021-02-29", "2021-13-01", "2021-W32-4", "20210812", "2021-08-12T15", "2021-08-12x15:00", "x"):
+        response = client.get("/v1/articles", params={"until": bad}, headers=AUTH)
+        assert response.status_code == 400, bad
+        assert response.json() == {
+            "error": f"until: not an ISO 8601 date or time: {bad!r} (try 2021-08-12 or 2021-08-12T15:00Z)"
+        }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(TIME_PATTERN, fullmatch=True))
+def test_every_time_the_documented_pattern_admits_is_accepted(value: str) -> None:
+    when = parse_time("since", value)
+    assert (when is None) == (value == "")
+    assert when is None or when.utcoffset() == timedelta(0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789-:.+ TtZzW", max_size=30) | st.text(max_size=30))
+def test_every_time_the_documented_pattern_refuses_is_a_400(value: str) -> None:
+    if re.fullmatch(TIME_PATTERN, value):
+        parse_time("until", value)
+    else:
+        with pytest.raises(ApiError) as refused:
+            parse_time("until", value)
+        assert refused.value.status == 400
+
+
+def test_a_nul_character_is_answered_400_or_404_on_every_backend(client: TestClient) -> None:
+    # PostgreSQL text cannot hold a NUL: the query would fail with a 500 rather than find nothing
+    for params in ({"outlet": "a\x00"}, {"agency": "\x00"}, {"language": "en\x00"}):
+        response = client.get("/v1/articles", params=params, headers=AUTH)
+        assert response.status_code == 400, params
+        assert "NUL" in response.json()["error"]
+    cursor = encode_article_cursor(NOW, "a\x00")
+    assert client.get("/v1/articles", params={"cursor": cursor}, headers=AUTH).status_code == 400
+    for path in ("/v1/articles/a%00b", "/v1/clusters/%00", "/v1/stories/s%00"):
+        response = client.get(path, headers=AUTH)
+        assert response.status_code == 404, path
+        assert set(response.json()) == {"error"}
+
+
 # -- detail --------------------------------------------------------------------------------------
 
 
@@ -222,8 +275,96 @@ def test_changes_page_through_the_event_list_in_order(client: TestClient, loaded
     assert [e["id"] for e in seen] == [e.id for e in events]
     assert [e["kind"] for e in seen] == [e.kind for e in events]
     assert seen[0]["at"] == events[0].at.isoformat()
-    for bad in ("x", "-1", "1.5"):
-        assert client.get("/v1/changes", params={"after": bad}, headers=AUTH).status_code == 400
+    for bad in ("x", "-1", "1.5", "", "²", "٣", "1" * 19):  # ASCII digits only, and an id that fits 64 bits
+        assert client.get("/v1/changes", params={"after": bad}, headers=AUTH).status_code == 400, bad
+
+
+# -- the contract: the OpenAPI document and the JSON ----------------------------------------------
+
+
+def test_every_route_answers_the_json_of_wiredesk_report(client: TestClient, loaded: Settings) -> None:
+    """The response models change nothing: each answer is the JSON of wiredesk.report, key order included."""
+    with Store.open(loaded.store_url) as store:
+        cluster = max(store.list_clusters(), key=lambda c: c.size)
+        canonical = store.canonical_articles(limit=500)
+        clusters = store.clusters_by_id([a.cluster_id for a in canonical if a.cluster_id])
+        events = store.events(after=3, limit=500)
+        expected = {
+            "/v1/articles?limit=500": {
+                "items": [canonical_json(a, clusters[a.cluster_id or ""], body=False) for a in canonical],
+                "next_cursor": None,
+            },
+            f"/v1/articles/{cluster.canonical_id}": canonical_json(store.get_article(cluster.canonical_id), cluster),
+            f"/v1/clusters/{cluster.id}": cluster_json(store.cluster_detail(cluster.id)),
+            f"/v1/stories/{cluster.story_id}": story_json(store.story_detail(cluster.story_id or "")),
+            "/v1/changes?after=3&limit=500": {
+                "items": [event_json(e) for e in events],
+                "next_cursor": str(events[-1].id),
+            },
+        }
+    for path, body in expected.items():
+        response = client.get(path, headers=AUTH)
+        assert response.status_code == 200, path
+        assert response.json() == body, path
+        assert json.dumps(response.json()) == json.dumps(body), path  # the same keys in the same order
+
+
+def test_the_openapi_document_lists_every_answer_and_no_422(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, store_url=f"sqlite:///{tmp_path}/wiredesk.db")
+    with TestClient(create_app(settings, [TOKEN])) as test_client:
+        spec = test_client.get("/v1/openapi.json", headers=AUTH).json()
+    assert "422" not in json.dumps(spec) and "ValidationError" not in json.dumps(spec)
+    error_body = spec["components"]["schemas"]["ErrorBody"]
+    assert error_body["properties"]["error"]["type"] == "string"
+    assert error_body["required"] == ["error"] and error_body["additionalProperties"] is False
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    statuses = {
+        "/v1/health": ["200", "500", "503"],
+        "/v1/articles": ["200", "400", "401", "500", "503"],
+        "/v1/articles/{article_id}": ["200", "401", "404", "500", "503"],
+        "/v1/clusters/{cluster_id}": ["200", "401", "404", "500", "503"],
+        "/v1/stories/{story_id}": ["200", "401", "404", "500", "503"],
+        "/v1/changes": ["200", "400", "401", "500", "503"],
+    }
+    assert set(spec["paths"]) == set(statuses)
+    for path, documented in statuses.items():
+        operation = spec["paths"][path]["get"]
+        assert sorted(operation["responses"]) == documented, path
+        for status, response in operation["responses"].items():
+            if status != "200" and (path, status) != ("/v1/health", "503"):
+                assert response["content"] == error, (path, status)
+        if path != "/v1/health":
+            assert operation["security"] == [{"HTTPBearer": []}]
+            header = operation["responses"]["401"]["headers"]["WWW-Authenticate"]
+            assert header["required"] is True and header["schema"]["enum"] == ["Bearer"]
+    health = spec["paths"]["/v1/health"]["get"]["responses"]
+    assert health["503"]["content"] == health["200"]["content"]
+    parameters = {p["name"]: p["schema"] for p in spec["paths"]["/v1/articles"]["get"]["parameters"]}
+    assert parameters["since"]["pattern"] == parameters["until"]["pattern"] == TIME_PATTERN
+    assert "opaque" in parameters["cursor"]["description"]
+    assert parameters["limit"]["minimum"] == 1 and parameters["limit"]["maximum"] == 500
+    after = spec["paths"]["/v1/changes"]["get"]["parameters"][0]["schema"]
+    assert "opaque" in after["description"] and after["pattern"] == "^[0-9]{1,18}$"
+    assert spec["components"]["schemas"]["ArticlePage"]["required"] == ["items", "next_cursor"]
+
+
+def test_a_failure_is_a_json_500(loaded: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    def store_fails(_store: Store, _article_id: str) -> Article:
+        raise StoreError("store: the disk is on fire")
+
+    def api_fails(_store: Store, _cluster_id: str) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Store, "get_article", store_fails)
+    monkeypatch.setattr(Store, "cluster_detail", api_fails)
+    with TestClient(create_app(loaded, [TOKEN]), raise_server_exceptions=False) as test_client:
+        failed = test_client.get("/v1/articles/x", headers=AUTH)
+        assert failed.status_code == 500
+        assert failed.json() == {"error": "the store could not answer"}
+        crashed = test_client.get("/v1/clusters/x", headers=AUTH)
+        assert crashed.status_code == 500
+        assert crashed.headers["content-type"] == "application/json"
+        assert crashed.json() == {"error": "the API failed to answer; the server's log says why"}
 
 
 # -- wiredesk export ------------------------------------------------------------------------------
