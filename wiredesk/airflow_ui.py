@@ -231,7 +231,7 @@ def run_airflow_ui(base: Settings, port: int, out: Callable[[str], None] = _say)
             out(f"  (the password is kept in {airflow_home / PASSWORDS_FILE})")
             minutes = int(schedule_interval(env).total_seconds() // 60)
             out(f"{DAG_ID} polls the {feeds} demo feeds every {minutes} minutes; its Trigger button runs it at once.")
-            out(f"feed health, clusters and stories: {url}/wiredesk/ (\"wiredesk\" in the UI's navigation)")
+            out(f'feed health, clusters and stories: {url}/wiredesk/ ("wiredesk" in the UI\'s navigation)')
             out("Ctrl-C stops Airflow and the corpus server.")
             while proc.poll() is None:
                 time.sleep(0.5)
