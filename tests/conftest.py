@@ -31,7 +31,8 @@ def fresh_server() -> Iterator[CorpusServer]:
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings on a temporary home with loopback allowed; also exported, as the DAG tasks read the env."""
-    env = {"WIREDESK_HOME": str(tmp_path / "home"), "WIREDESK_FETCH_ALLOW": "127.0.0.1"}
+    # One worker: run_cycle in-process (tests/pipeline/test_parallel_cycle.py covers several).
+    env = {"WIREDESK_HOME": str(tmp_path / "home"), "WIREDESK_FETCH_ALLOW": "127.0.0.1", "WIREDESK_WORKERS": "1"}
     monkeypatch.delenv("WIREDESK_STORE_URL", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)

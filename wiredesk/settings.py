@@ -18,6 +18,8 @@ Variables (all optional):
 - ``WIREDESK_HOST_CONCURRENCY``: fetches from one host at once, across every worker (default 2);
   ``WIREDESK_HOST_WAIT_SECONDS`` (default 30): how long a fetch waits for a free slot before its page is left
   for the next poll.
+- ``WIREDESK_WORKERS``: processes ``wiredesk run-once`` polls, fetches and extracts feeds in (default: the
+  number of cores, at most 8; 1 is sequential). In Airflow the feed tasks are the parallelism.
 - ``WIREDESK_ROBOTS_TXT``: ``obey`` (default) or ``ignore`` the robots.txt of the sites article pages come from.
 - ``WIREDESK_SCHEDULE_MINUTES``: minutes between two runs of the ``wiredesk_ingest`` DAG (default 15).
 - ``WIREDESK_WINDOW_DAYS``: days an article stays in the dedupe index, by publication time (default 7).
@@ -89,6 +91,7 @@ class Settings:
     host_concurrency: int = 2
     host_wait_s: float = 30.0
     obey_robots: bool = True
+    workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 8))  # run-once's feed processes
 
     @property
     def poll_interval(self) -> timedelta:
@@ -125,6 +128,7 @@ class Settings:
             host_concurrency=_int(env, "WIREDESK_HOST_CONCURRENCY", 2),
             host_wait_s=float(_int(env, "WIREDESK_HOST_WAIT_SECONDS", 30, minimum=0)),
             obey_robots=_robots(env),
+            workers=_int(env, "WIREDESK_WORKERS", min(os.cpu_count() or 1, 8)),
         )
 
 
