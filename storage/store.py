@@ -21,6 +21,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -33,7 +34,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
 
 from storage import schema as t
 from storage.errors import NotFound, StoreError, StoreUnavailable
@@ -64,53 +73,131 @@ from storage.records import (
 _ARTICLE_COLUMNS = [c for c in t.articles.c if c.name not in ("raw_html", "block_keys")]
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_s: float = 30.0) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # The busy timeout first: switching to WAL needs a lock when the file is new or in another mode.
+    cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout_s * 1000)}")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; for a SQLite file, its folder is created and WAL mode switched on."""
+def create_store_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
+    """An engine for ``url``; for a SQLite file, its folder is created, WAL mode switched on, and a write
+    waits up to ``busy_timeout_s`` for another process's lock before failing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(
+            engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout_s=busy_timeout_s)
+        )
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message, first line only (psycopg adds hints on further lines)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return lines[0] if lines else type(orig).__name__
+
+
+def _is_unavailable(exc: DBAPIError, dialect: str) -> bool:
+    """Whether a driver error means the database cannot be reached, opened or written (rather than a bug
+    in a statement): the run should stop and be retried."""
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        return True
+    return dialect == "sqlite" and type(exc) is DatabaseError  # "file is not a database", "malformed"
+
+
+def _unavailable(exc: BaseException, url: Any, busy_timeout_s: float) -> StoreUnavailable:
+    """One line that says what is wrong with the store at ``url`` and what to do about it."""
+    reason = _first_line(exc)
+    lowered = reason.lower()
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ":memory:"
+        if "locked" in lowered:
+            return StoreUnavailable(
+                f"store: the SQLite database {path} is locked by another process (waited {busy_timeout_s:g} s); "
+                "let that process finish and retry, or raise WIREDESK_SQLITE_BUSY_SECONDS"
+            )
+        if "database or disk is full" in lowered:
+            return StoreUnavailable(
+                f"store: the SQLite database {path} is full (database or disk is full); free space on its disk, "
+                "then rerun: what was stored is kept and the rest is stored then"
+            )
+        if "not a database" in lowered or "malformed" in lowered:
+            return StoreUnavailable(
+                f"store: {path} is not a usable SQLite database ({reason}); point WIREDESK_STORE_URL at a wiredesk "
+                "database, or move the file away to start a new one"
+            )
+        if "unable to open" in lowered or "readonly" in lowered:
+            return StoreUnavailable(
+                f"store: cannot write the SQLite database {path} ({reason}); check that it and its folder exist "
+                "and are writable by this user"
+            )
+        return StoreUnavailable(f"store: the SQLite database {path}: {reason}")
+    where = url.render_as_string(hide_password=True)
+    return StoreUnavailable(f"store: {where} is unavailable ({reason}); retry when it is reachable again")
 
 
 class Store:
     """Access to one wiredesk database. Open with :meth:`Store.open`; close when done."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, busy_timeout_s: float = 30.0) -> None:
         self._engine = engine
+        self._busy_timeout_s = busy_timeout_s
         dialect = engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        """Connect to ``url`` and bring its schema up to date (unless ``migrate`` is false)."""
-        where = make_url(url).render_as_string(hide_password=True)
+    def open(cls, url: str, *, migrate: bool = True, busy_timeout_s: float = 30.0) -> Store:
+        """Connect to ``url`` and bring its schema up to date (unless ``migrate`` is false). On SQLite, a
+        write waits up to ``busy_timeout_s`` for another process's lock (``WIREDESK_SQLITE_BUSY_SECONDS``).
+        Raises :class:`StoreUnavailable`, with one line saying what to do, when the store cannot be used."""
         try:
-            engine = create_store_engine(url)
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreUnavailable(
+                "store: the store URL is not a database URL; set WIREDESK_STORE_URL to e.g. "
+                "sqlite:////var/lib/wiredesk/wiredesk.db or postgresql://user@host:5432/wiredesk"
+            ) from None
+        where = parsed.render_as_string(hide_password=True)
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise StoreUnavailable(
+                f"store: {parsed.get_backend_name()} databases are not supported ({where}); "
+                "use SQLite (sqlite:///...) or PostgreSQL (postgresql://...)"
+            )
+        try:
+            engine = create_store_engine(url, busy_timeout_s=busy_timeout_s)
         except OSError as exc:
             raise StoreUnavailable(f"store: cannot create the folder of {where}: {exc.strerror}") from exc
+        except (NoSuchModuleError, ImportError) as exc:
+            raise StoreUnavailable(
+                f"store: no database driver for {where} ({_first_line(exc)}); use sqlite:/// or postgresql+psycopg://"
+            ) from exc
         try:
             if migrate:
                 upgrade(engine)
             else:
                 with engine.connect():
                     pass
-        except (OperationalError, OSError) as exc:
+        except DBAPIError as exc:
             engine.dispose()
-            reason = getattr(exc, "orig", None) or exc
-            raise StoreUnavailable(f"store: cannot open {where}: {reason}") from exc
-        return cls(engine)
+            if not _is_unavailable(exc, parsed.get_backend_name()):
+                raise
+            if parsed.get_backend_name() == "sqlite":
+                raise _unavailable(exc, parsed, busy_timeout_s) from exc
+            raise StoreUnavailable(
+                f"store: cannot open {where} ({_first_line(exc)}); check that the server is running and the URL "
+                "(WIREDESK_STORE_URL, or the Airflow connection wiredesk_store) is right"
+            ) from exc
+        except OSError as exc:
+            engine.dispose()
+            raise StoreUnavailable(f"store: cannot open {where}: {exc.strerror or exc}") from exc
+        return cls(engine, busy_timeout_s=busy_timeout_s)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -141,8 +228,10 @@ class Store:
                     finally:
                         conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                         conn.commit()
-            except OperationalError as exc:
-                raise StoreUnavailable(f"store: {exc.orig}") from exc
+            except DBAPIError as exc:
+                if not _is_unavailable(exc, self.dialect):
+                    raise
+                raise _unavailable(exc, self._engine.url, self._busy_timeout_s) from exc
             return
         database = self._engine.url.database
         if not database or database == ":memory:":
@@ -173,8 +262,10 @@ class Store:
                         if held is not None:
                             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": held})
                             conn.commit()
-            except OperationalError as exc:
-                raise StoreUnavailable(f"store: {exc.orig}") from exc
+            except DBAPIError as exc:
+                if not _is_unavailable(exc, self.dialect):
+                    raise
+                raise _unavailable(exc, self._engine.url, self._busy_timeout_s) from exc
             return
         database = self._engine.url.database
         if not database or database == ":memory:":
@@ -225,19 +316,25 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
+        """One transaction: committed whole, or (store lost, locked, full) rolled back and
+        :class:`StoreUnavailable` raised; other errors (a constraint, a bug) pass through unchanged."""
         try:
             with self._engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
-            raise StoreUnavailable(f"store: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if not _is_unavailable(exc, self.dialect):
+                raise
+            raise _unavailable(exc, self._engine.url, self._busy_timeout_s) from exc
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
             with self._engine.connect() as conn:
                 yield conn
-        except OperationalError as exc:
-            raise StoreUnavailable(f"store: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if not _is_unavailable(exc, self.dialect):
+                raise
+            raise _unavailable(exc, self._engine.url, self._busy_timeout_s) from exc
 
     # -- feeds -------------------------------------------------------------------------------------
 
@@ -373,12 +470,12 @@ class Store:
             }
             for e in entries
         ]
-        new = 0
+        # One executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues", 1,000 rows each) and
+        # collects what RETURNING gives back: exactly the rows inserted. A URL another worker stored first, or
+        # one repeated in the batch, is a conflict and not returned, so the count stays race-free.
         stmt = self._insert(t.entries).on_conflict_do_nothing(index_elements=["url"]).returning(t.entries.c.url)
         with self._tx() as conn:
-            for row in rows:  # one statement per entry: RETURNING tells which were new, race-free
-                new += conn.execute(stmt.values(**row)).first() is not None
-        return new
+            return len(conn.execute(stmt, rows).all())
 
     def pending_entries(self, feed_id: int, max_attempts: int) -> list[PendingEntry]:
         """Entries of this feed not fetched yet, or failed fewer than ``max_attempts`` times."""
@@ -880,6 +977,39 @@ class Store:
         with self._read() as conn:
             query = select(t.signatures.c.article_id).where(t.signatures.c.published_at >= since).limit(1)
             return conn.execute(query).first() is not None
+
+    def signature_state(self) -> str | None:
+        """How the stored signatures were computed (None: before this was recorded, or no store yet)."""
+        with self._read() as conn:
+            return conn.execute(select(t.meta.c.value).where(t.meta.c.name == "signatures")).scalar()
+
+    def signed_articles(self, after: str, limit: int) -> list[tuple[str, str]]:
+        """(article id, body) of up to ``limit`` articles with a stored signature, by id, from after ``after``."""
+        s = t.signatures.c
+        query = (
+            select(s.article_id, t.articles.c.body)
+            .join(t.articles, t.articles.c.id == s.article_id)
+            .where(s.article_id > after)
+            .order_by(s.article_id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [(r.article_id, r.body) for r in conn.execute(query)]
+
+    def update_signatures(self, rows: Sequence[tuple[str, bytes]], state: str | None = None) -> None:
+        """Replace the stored signatures of ``rows`` (article id, hash values) in one transaction, and record
+        ``state`` (what :meth:`signature_state` returns) with them when given."""
+        with self._tx() as conn:
+            if rows:
+                stmt = (
+                    update(t.signatures)
+                    .where(t.signatures.c.article_id == bindparam("b_article_id"))
+                    .values(hashvalues=bindparam("b_hashvalues"))
+                )
+                conn.execute(stmt, [{"b_article_id": i, "b_hashvalues": values} for i, values in rows])
+            if state is not None:
+                record = self._insert(t.meta).values(name="signatures", value=state)
+                conn.execute(record.on_conflict_do_update(index_elements=["name"], set_={"value": state}))
 
     def index_size(self) -> int:
         """Articles in the candidate index."""

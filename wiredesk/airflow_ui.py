@@ -175,7 +175,6 @@ def _say(line: str) -> None:
 
 def run_airflow_ui(base: Settings, port: int, out: Callable[[str], None] = _say) -> int:
     """``wiredesk airflow``: see the module's docstring. Returns the exit code."""
-    from storage import Store
     from wiredesk.corpus import CorpusServer
     from wiredesk.pipeline import register_feed
 
@@ -199,7 +198,7 @@ def run_airflow_ui(base: Settings, port: int, out: Callable[[str], None] = _say)
         now = datetime.now(UTC)
         for name, feed_url in server.feed_urls():
             register_feed(settings, feed_url, name, now)
-        with Store.open(settings.store_url) as store:
+        with settings.open_store() as store:
             feeds = len(store.list_feeds())
         out(f"  corpus server  {server.url}  ({feeds} feeds registered)")
         out(f"  store          {settings.store_url}")

@@ -352,15 +352,15 @@ class _StoreHolder:
     """One store for the app, opened on first use (so the app starts, and health says 503, while the
     database is down) and closed at shutdown."""
 
-    def __init__(self, url: str) -> None:
-        self._url = url
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._store: Store | None = None
         self._lock = threading.Lock()
 
     def get(self) -> Store:
         with self._lock:
             if self._store is None:
-                self._store = Store.open(self._url)
+                self._store = self._settings.open_store()
             return self._store
 
     def close(self) -> None:
@@ -410,7 +410,7 @@ def create_app(settings: Settings, tokens: Sequence[str]) -> FastAPI:
             "set WIREDESK_API_TOKEN to one or more comma-separated bearer tokens; "
             "the read API does not start without one"
         )
-    holder = _StoreHolder(settings.store_url)
+    holder = _StoreHolder(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

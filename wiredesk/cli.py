@@ -13,11 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ingest.errors import IngestError
-from storage.errors import StoreError
 from wiredesk.errors import WiredeskError
+
+if TYPE_CHECKING:
+    from storage import Store
+    from wiredesk.settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -37,13 +39,67 @@ def _parse_since(value: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"not an ISO 8601 time: {value!r} (try 2021-08-12 or 2021-08-12T15:00Z)"
         ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    try:
+        return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC time there is
+        raise argparse.ArgumentTypeError(f"a time out of range: {value!r} (try 2021-08-12)") from None
+
+
+def _whole(value: str, low: int, high: int, example: int) -> int:
+    number = int(value) if value.isascii() and value.isdigit() else None
+    if number is None or not low <= number <= high:
+        raise argparse.ArgumentTypeError(f"not a whole number from {low} to {high}: {value!r} (try {example})")
+    return number
 
 
 def _positive_int(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {value!r} (try 7)")
-    return int(value)
+    """A count: 1 and up (bounded: a database's LIMIT is a 32- or 64-bit integer)."""
+    return _whole(value, 1, 2**31 - 1, 100)
+
+
+def _days(value: str) -> int:
+    """A number of days back from now: at most a century (further back has no date)."""
+    return _whole(value, 1, 36500, 7)
+
+
+def _event_id(value: str) -> int:
+    return _whole(value, 0, 2**63 - 1, 0)
+
+
+def _port(value: str) -> int:
+    return _whole(value, 1, 65535, 8080)
+
+
+def _port_or_free(value: str) -> int:
+    return _whole(value, 0, 65535, 0)
+
+
+def _text(value: str, what: str = "name", longest: int = 1000) -> str:
+    """A name or an id from the command line: printable UTF-8 (a terminal in another encoding gives
+    undecodable bytes, which no database accepts), not empty, not huge."""
+    if not value.strip() or any(not c.isprintable() or "\ud800" <= c <= "\udfff" for c in value):
+        raise argparse.ArgumentTypeError(f"not a usable {what}: {value!r} (printable UTF-8 text, not empty)")
+    if len(value) > longest:
+        raise argparse.ArgumentTypeError(f"not a usable {what}: {value[:40]!r}... is over {longest} characters")
+    return value
+
+
+def _id(value: str) -> str:
+    return _text(value, "id (see the list command)", 200)
+
+
+def _host(value: str) -> str:
+    return _text(value, "host name", 253)
+
+
+def _open_store(settings: Settings) -> Store:
+    """The store, its SQLite busy timeout from the settings (``WIREDESK_SQLITE_BUSY_SECONDS``)."""
+
+    return settings.open_store()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
 
 
 def _settings() -> Any:
@@ -89,18 +145,20 @@ def cmd_run_once(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds_add(args: argparse.Namespace) -> int:
+    from wiredesk.opml import feed_url
+
+    url = feed_url(args.url)  # a bad URL is refused before the pipeline is loaded
     from wiredesk.pipeline import register_feed
 
-    feed, created = register_feed(_settings(), args.url, args.name, _now())
+    feed, created = register_feed(_settings(), url, args.name, _now())
     print(f"{'added' if created else 'already registered'}: feed {feed.id} {feed.name} <{feed.url}>")
     return EXIT_OK
 
 
 def cmd_feeds_list(args: argparse.Namespace) -> int:
-    from storage import Store
     from wiredesk.report import feed_json, when
 
-    with Store.open(_settings().store_url) as store:
+    with _open_store(_settings()) as store:
         feeds = store.list_feeds()
     if args.json:
         _emit_json((feed_json(f) for f in feeds), sys.stdout)
@@ -135,10 +193,11 @@ def cmd_feeds_health(args: argparse.Namespace) -> int:
 
 def cmd_feeds_import(args: argparse.Namespace) -> int:
     from wiredesk.opml import read_opml
+
+    feeds = read_opml(Path(args.file))  # a broken file is refused before the pipeline is loaded
     from wiredesk.pipeline import register_feed
 
     settings = _settings()
-    feeds = read_opml(Path(args.file))
     added = 0
     for name, url in feeds:
         _, created = register_feed(settings, url, name, _now())
@@ -148,10 +207,9 @@ def cmd_feeds_import(args: argparse.Namespace) -> int:
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
-    from storage import Store
     from wiredesk.report import article_json, when
 
-    with Store.open(_settings().store_url) as store:
+    with _open_store(_settings()) as store:
         articles = store.list_articles(since=args.since, limit=args.limit)
     if args.json:
         _emit_json((article_json(a) for a in articles), sys.stdout)
@@ -166,9 +224,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
 
 
 def cmd_clusters_list(args: argparse.Namespace) -> int:
-    from storage import Store
-
-    with Store.open(_settings().store_url) as store:
+    with _open_store(_settings()) as store:
         clusters = store.list_clusters(limit=args.limit)
         canon = store.articles_by_id([c.canonical_id for c in clusters])
     if args.json:
@@ -192,10 +248,9 @@ def cmd_clusters_list(args: argparse.Namespace) -> int:
 
 
 def cmd_clusters_show(args: argparse.Namespace) -> int:
-    from storage import Store
     from wiredesk.report import cluster_json, cluster_lines
 
-    with Store.open(_settings().store_url) as store:
+    with _open_store(_settings()) as store:
         detail = store.cluster_detail(args.id)
     if args.json:
         _emit_json([cluster_json(detail)], sys.stdout)
@@ -205,9 +260,7 @@ def cmd_clusters_show(args: argparse.Namespace) -> int:
 
 
 def cmd_stories_list(args: argparse.Namespace) -> int:
-    from storage import Store
-
-    with Store.open(_settings().store_url) as store:
+    with _open_store(_settings()) as store:
         stories = store.list_stories(limit=args.limit, min_clusters=1 if args.all else 2)
         canon = store.articles_by_id([s.canonical_id for s in stories])
     if args.json:
@@ -235,10 +288,9 @@ def cmd_stories_list(args: argparse.Namespace) -> int:
 
 
 def cmd_stories_show(args: argparse.Namespace) -> int:
-    from storage import Store
     from wiredesk.report import story_json, story_lines
 
-    with Store.open(_settings().store_url) as store:
+    with _open_store(_settings()) as store:
         detail = store.story_detail(args.id)
     if args.json:
         _emit_json([story_json(detail)], sys.stdout)
@@ -248,10 +300,9 @@ def cmd_stories_show(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from storage import Store
     from wiredesk.report import event_json
 
-    with Store.open(_settings().store_url) as store:
+    with _open_store(_settings()) as store:
         events = store.events(after=args.after, limit=args.limit)
     if args.json:
         _emit_json((event_json(e) for e in events), sys.stdout)
@@ -305,6 +356,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from ingest.errors import IngestError
     from ingest.extract import extract_article
     from wiredesk.settings import Settings
 
@@ -361,7 +413,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_dedupe(args: argparse.Namespace) -> int:
     from wiredesk.batch import run_batch_dedupe
 
-    return run_batch_dedupe(args.input, args.output, _settings().dedupe, explain=args.explain)
+    try:
+        return run_batch_dedupe(args.input, args.output, _settings().dedupe, explain=args.explain)
+    except UnicodeDecodeError as exc:
+        raise WiredeskError(
+            f"{args.input} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "give JSON lines in UTF-8"
+        ) from None
 
 
 def cmd_corpus_serve(args: argparse.Namespace) -> int:
@@ -369,7 +427,11 @@ def cmd_corpus_serve(args: argparse.Namespace) -> int:
 
     from wiredesk.corpus import CorpusServer
 
-    with CorpusServer(port=args.port) as server:
+    try:
+        server = CorpusServer(port=args.port)
+    except OSError as exc:
+        raise WiredeskError(f"cannot serve on 127.0.0.1:{args.port} ({exc.strerror}); choose another --port") from None
+    with server:
         print(f"serving the Herat wire corpus at {server.url} (Ctrl-C stops)")
         for name, url in server.feed_urls():
             print(f"  {name:<24} {url}")
@@ -387,6 +449,20 @@ def cmd_airflow(args: argparse.Namespace) -> int:
     return run_airflow_ui(_settings(), args.port)
 
 
+def _check_listen(host: str, port: int) -> None:
+    """Fail in one line, before uvicorn logs its own, when ``host:port`` cannot be listened on."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind((host, port))
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or _one_line(exc)
+        raise WiredeskError(f"cannot listen on {host}:{port} ({reason}); choose another --host or --port") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -394,13 +470,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from wiredesk.settings import api_tokens
 
     app = create_app(_settings(), api_tokens())  # refuses without WIREDESK_API_TOKEN
+    _check_listen(args.host, args.port)
     print(f"wiredesk read API on http://{args.host}:{args.port}/v1 (Ctrl-C stops)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from storage import Store
     from wiredesk.report import canonical_json
 
     if args.until is not None and args.until <= args.since:
@@ -412,7 +488,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise WiredeskError(f"cannot write {args.output}: {exc.strerror}") from None
     try:
-        with Store.open(_settings().store_url) as store:
+        with _open_store(_settings()) as store:
             after = None
             while True:
                 page = store.canonical_articles(since=args.since, until=args.until, after=after, limit=500)
@@ -453,7 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = feeds.add_parser("add", help="register a feed (RSS, Atom or JSON Feed) by URL")
     p.add_argument("url", metavar="URL")
-    p.add_argument("--name", help="a short name shown in logs and the Airflow UI (default: the URL)")
+    p.add_argument("--name", type=_text, help="a short name shown in logs and the Airflow UI (default: the URL)")
     p.set_defaults(func=cmd_feeds_add)
     p = feeds.add_parser("list", help="list feeds with their poll state and last error")
     p.add_argument("--json", action="store_true", help="one JSON object per feed and line")
@@ -467,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
         "304s: share of answered polls that were 304 Not Modified; dup: share of the feed's clustered articles "
         "that joined an existing cluster; extract/fetch: pages whose last attempt failed.",
     )
-    p.add_argument("--days", type=_positive_int, default=7, help="the window, in days (default 7)")
+    p.add_argument("--days", type=_days, default=7, help="the window, in days (default 7)")
     p.add_argument("--json", action="store_true", help="one JSON object per feed, one per line")
     p.set_defaults(func=cmd_feeds_health)
     p = feeds.add_parser("import-opml", help="register every feed of an OPML file")
@@ -476,7 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", help="list stored articles, newest first")
     p.add_argument("--since", type=_parse_since, metavar="ISO", help="only articles published at or after this time")
-    p.add_argument("--limit", type=int, metavar="N", help="at most N articles")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N articles")
     p.add_argument("--json", action="store_true", help="one JSON object per article and line (with its body)")
     p.set_defaults(func=cmd_articles)
 
@@ -484,11 +560,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="clusters_command", metavar="ACTION", required=True
     )
     p = clusters.add_parser("list", help="list clusters, largest first")
-    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--limit", type=_positive_int, metavar="N")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_clusters_list)
     p = clusters.add_parser("show", help="show a cluster: canonical article, members and similarities")
-    p.add_argument("id", metavar="ID")
+    p.add_argument("id", metavar="ID", type=_id)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_clusters_show)
 
@@ -497,11 +573,13 @@ def build_parser() -> argparse.ArgumentParser:
     ).add_subparsers(dest="stories_command", metavar="ACTION", required=True)
     p = stories.add_parser("list", help="list stories that link two or more clusters, the widest first")
     p.add_argument("--all", action="store_true", help="also list one-cluster stories")
-    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument("--limit", type=_positive_int, metavar="N")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stories_list)
     p = stories.add_parser("show", help="show a story: canonical article, its clusters and the links between them")
-    p.add_argument("id", metavar="ID", help="a story id (an absorbed story's id leads to the story it joined)")
+    p.add_argument(
+        "id", metavar="ID", type=_id, help="a story id (an absorbed story's id leads to the story it joined)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stories_show)
 
@@ -510,9 +588,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the change feed: cluster.created, article.added, canonical.changed, story.linked, in order",
     )
     p.add_argument(
-        "--after", type=int, default=0, metavar="ID", help="only events after this id (default: from the start)"
+        "--after", type=_event_id, default=0, metavar="ID", help="only events after this id (default: from the start)"
     )
-    p.add_argument("--limit", type=int, default=1000, metavar="N", help="at most N events (default 1000)")
+    p.add_argument("--limit", type=_positive_int, default=1000, metavar="N", help="at most N events (default 1000)")
     p.add_argument("--json", action="store_true", help="one JSON object per event and line")
     p.set_defaults(func=cmd_events)
 
@@ -525,7 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reextract",
         help="re-extract stored raw HTML with the current extractor and site models, then dedupe what changed",
     )
-    p.add_argument("--site", metavar="HOST", help="only pages of this host (e.g. www.example.com)")
+    p.add_argument("--site", type=_host, metavar="HOST", help="only pages of this host (e.g. www.example.com)")
     p.add_argument("--since", type=_parse_since, metavar="ISO", help="only pages published at or after this time")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=cmd_reextract)
@@ -564,19 +642,19 @@ def build_parser() -> argparse.ArgumentParser:
         dest="corpus_command", metavar="ACTION", required=True
     )
     p = corpus.add_parser("serve", help="serve the corpus on 127.0.0.1 to try wiredesk by hand")
-    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--port", type=_port_or_free, default=0, help="port (default: a free one)")
     p.set_defaults(func=cmd_corpus_serve)
 
     p = sub.add_parser(
         "airflow",
         help="try Airflow's UI: airflow standalone on 127.0.0.1 with the demo feeds (login printed; Ctrl-C stops)",
     )
-    p.add_argument("--port", type=int, default=8080, help="port of the UI and API (default 8080)")
+    p.add_argument("--port", type=_port, default=8080, help="port of the UI and API (default 8080)")
     p.set_defaults(func=cmd_airflow)
 
     p = sub.add_parser("serve", help="serve the read API (canonical articles, clusters, stories, changes) over HTTP")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8081, help="port (default 8081)")
+    p.add_argument("--port", type=_port, default=8081, help="port (default 8081)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("export", help="write the canonical articles of a time range as JSON lines")
@@ -592,20 +670,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # wrong arguments end here, before the heavy imports below
+    from ingest.errors import IngestError
+    from storage.errors import StoreError
+
     try:
         return int(args.func(args))
     except UsageError as exc:
-        print(f"wiredesk: error: {exc}", file=sys.stderr)
+        print(f"wiredesk: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except (WiredeskError, IngestError, StoreError) as exc:
-        print(f"wiredesk: error: {exc}", file=sys.stderr)
+        print(f"wiredesk: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("wiredesk: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # the machine's, not ours: a port in use, a permission, a full disk
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"wiredesk: error: {exc.strerror or _one_line(exc)}{where}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

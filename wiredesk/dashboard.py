@@ -322,7 +322,7 @@ class StoreSource:
                 except WiredeskError as exc:
                     raise StoreError(f"store: {exc}") from exc
                 _refuse_a_missing_sqlite_file(settings.store_url)
-                self._opened = (Store.open(settings.store_url, migrate=False), settings)
+                self._opened = (settings.open_store(migrate=False), settings)
             return self._opened
 
     def close(self) -> None:

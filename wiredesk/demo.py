@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage import Store
 from wiredesk import airflow_local
 from wiredesk.corpus import CorpusServer
 from wiredesk.dagconfig import DAG_ID
@@ -52,7 +51,7 @@ def run_demo(base: Settings, out: Callable[[str], None] = print) -> int:
         out("")
         out("cycle 1: polling, fetching, extracting, clustering ...")
         first = _cycle(settings, now, out)
-        with Store.open(settings.store_url) as store:
+        with settings.open_store() as store:
             out("")
             clusters = store.list_clusters()
             multi = [c for c in clusters if c.size > 1]
@@ -104,7 +103,7 @@ def _wiredesk_command() -> str:
 def _cycle(settings: Settings, run_time: datetime, out: Callable[[str], None]) -> dict[str, int]:
     dag_run = airflow_local.run_dag_once(DAG_ID, run_time)
     state = str(getattr(dag_run, "state", "unknown"))
-    with Store.open(settings.store_url) as store:
+    with settings.open_store() as store:
         feeds = store.list_feeds()
     counts = _last_counts(dag_run)
     out(f"  dag run {getattr(dag_run, 'run_id', '?')}: {state}")

@@ -39,7 +39,9 @@ from dedupe import (
     index_params,
     story_id_for,
     to_bytes,
+    tokens,
 )
+from dedupe.signature import minhashes, signature_params
 from ingest import polling
 from ingest.boilerplate import SiteModel, learn
 from ingest.credits import agency_code
@@ -171,7 +173,7 @@ def content_hash(text: str) -> str:
 
 def due_feeds(settings: Settings, now: datetime) -> list[FeedTask]:
     """Feeds due for a poll at ``now``."""
-    with Store.open(settings.store_url) as store:
+    with settings.open_store() as store:
         return [FeedTask(f.id, f.name, f.url) for f in store.due_feeds(now)]
 
 
@@ -180,7 +182,7 @@ def ingest_feed(settings: Settings, feed_id: int, now: datetime, fetcher: Fetche
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(settings.fetch)
     try:
-        with Store.open(settings.store_url) as store:
+        with settings.open_store() as store:
             return _ingest_feed(store, fetcher, settings, store.get_feed(feed_id), now)
     finally:
         if own_fetcher:
@@ -232,6 +234,9 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
             feed.id, [NewEntry(e.url, e.guid, e.title, e.author, e.published) for e in parsed.entries], now
         )
     after = polling.after_success(policy, now, new_entries=new_entries, quiet_polls=feed.quiet_polls)
+    # The poll is recorded once its pages are stored: a process killed on the way leaves the feed due, so the
+    # rerun (or the task's retry) polls it again and finishes its pages.
+    pages = _fetch_pages(store, fetcher, settings, feed, by_url, parsed.title if parsed else feed.title, now)
     store.record_poll(
         feed.id,
         PollRecord(
@@ -249,7 +254,6 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
             new_entries=new_entries,
         ),
     )
-    pages = _fetch_pages(store, fetcher, settings, feed, by_url, parsed.title if parsed else feed.title, now)
     return FeedReport(
         feed.id,
         feed.name,
@@ -346,6 +350,7 @@ def _fetch_pages(
         store.save_article(article)
         sites.stored(article.host)
         pages.stored += 1
+    sites.catch_up({host_of(url) for url in by_url})
     sites.relearn(now)
     return pages
 
@@ -373,6 +378,16 @@ class SiteModels:
     def stored(self, host: str | None) -> None:
         if host:
             self._touched.add(host)
+
+    def catch_up(self, hosts: set[str]) -> None:
+        """Relearn, with the next :meth:`relearn`, any of ``hosts`` whose model was learned from fewer pages
+        than it could be now (a process killed between storing pages and relearning)."""
+        config = self._settings.extract
+        for host in hosts - self._touched:
+            count = min(self._store.site_page_count(host), config.boilerplate_pages)
+            stored = self._store.site_model(host)
+            if count >= config.boilerplate_min_pages and (stored is None or stored[1] < count):
+                self._touched.add(host)
 
     def relearn(self, now: datetime) -> None:
         config = self._settings.extract
@@ -463,11 +478,13 @@ class StoreIndex:
 
 def ensure_index(store: Store, config: DedupeConfig, now: datetime, *, force: bool = False) -> int | None:
     """Rebuild the stored index from the stored signatures when it is missing, was built with other
-    settings, or ``force``; returns how many articles it then holds (None when it was fine as it was)."""
+    settings, or ``force``; returns how many articles it then holds (None when it was fine as it was).
+    Signatures stored under another scheme are recomputed first (:func:`ensure_signatures`)."""
+    resigned = ensure_signatures(store, config)
     state = index_params(config)
     since = _window_start(store, config, now)
     lost = store.index_is_empty() and store.has_signatures_since(since)
-    if not force and not lost and store.index_state() == state:
+    if not force and not resigned and not lost and store.index_state() == state:
         return None
     rows = (
         (sig.article_id, sig.published_at or since, band_keys(from_bytes(sig.hashvalues, config), config))
@@ -477,6 +494,27 @@ def ensure_index(store: Store, config: DedupeConfig, now: datetime, *, force: bo
     count = store.replace_index(state, rows)
     store.refresh_statistics()
     return count
+
+
+SIGNATURE_PAGE = 500  # articles whose signatures are recomputed per transaction
+
+
+def ensure_signatures(store: Store, config: DedupeConfig) -> int | None:
+    """Recompute every stored signature from its article's body when the store's were computed otherwise (an
+    older shingle hash, another ``num_perm``, seed or shingle size: :func:`dedupe.signature.signature_params`),
+    a page of articles per transaction; returns how many it recomputed (None when they were current). The new
+    state is recorded last, so an interrupted run starts over next time (recomputing is idempotent)."""
+    params = signature_params(config)
+    if store.signature_state() == params:
+        return None
+    count, after = 0, ""
+    while page := store.signed_articles(after, SIGNATURE_PAGE):
+        signatures = minhashes([tokens(body) for _, body in page], config)
+        store.update_signatures([(i, to_bytes(s)) for (i, _), s in zip(page, signatures, strict=True)])
+        count += len(page)
+        after = page[-1][0]
+    store.update_signatures([], params)
+    return count or None
 
 
 def _window_start(store: Store, config: DedupeConfig, now: datetime) -> datetime:
@@ -492,7 +530,7 @@ def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
     """Place every article not yet in a cluster, oldest publication first, one transaction each; then take
     articles older than the window out of the index. One dedupe at a time per store (a lock shared by every
     process), so concurrent workers never open two clusters for one copy."""
-    with Store.open(settings.store_url) as store, store.exclusive("dedupe"):
+    with settings.open_store() as store, store.exclusive("dedupe"):
         config = settings.dedupe
         ensure_index(store, config, now)
         pending = store.undecided_articles()
@@ -691,8 +729,9 @@ def story_summary(
 
 
 def reindex(settings: Settings, now: datetime) -> int:
-    """Rebuild the candidate index from the stored signatures (``wiredesk reindex``)."""
-    with Store.open(settings.store_url) as store, store.exclusive("dedupe"):
+    """Rebuild the candidate index from the stored signatures, recomputed first if stored under another scheme
+    (``wiredesk reindex``)."""
+    with settings.open_store() as store, store.exclusive("dedupe"):
         count = ensure_index(store, settings.dedupe, now, force=True)
         return count or 0
 
@@ -737,19 +776,19 @@ def record_run(
 ) -> None:
     """Record a run's counts (the UI's throughput per run); a rerun of the same ``run_id`` overwrites them.
     Poll history older than :data:`POLL_HISTORY_DAYS` is dropped then."""
-    with Store.open(settings.store_url) as store:
+    with settings.open_store() as store:
         store.record_run(RunRecord(run_id, source, started_at, finished_at, dict(counts)))
         store.prune_polls(started_at - timedelta(days=POLL_HISTORY_DAYS))
 
 
 def feed_health(settings: Settings, now: datetime, days: int = 7) -> list[FeedHealth]:
     """Every feed's health over the ``days`` before ``now``."""
-    with Store.open(settings.store_url) as store:
+    with settings.open_store() as store:
         return store.feed_health(now, days, dead_after=settings.polling.dead_after)
 
 
 def register_feed(settings: Settings, url: str, name: str | None, now: datetime) -> tuple[Feed, bool]:
     """Register a feed by its canonical URL; returns it and whether it was new."""
     canonical = canonical_url(url)
-    with Store.open(settings.store_url) as store:
+    with settings.open_store() as store:
         return store.add_feed(canonical, name or canonical, now)

@@ -100,7 +100,7 @@ def reextract(
 ) -> ReextractReport:
     """Re-extract the stored pages of ``site`` (a host) published since ``since``; dedupe what changed."""
     say = progress or (lambda _line: None)
-    with Store.open(settings.store_url) as store:
+    with settings.open_store() as store:
         ids = store.reextract_candidates(host=site, since=since)
         say(f"re-extracting {len(ids)} stored pages" + (f" of {site}" if site else ""))
         sites = SiteModels(store, settings)

@@ -7,6 +7,8 @@ Variables (all optional):
 - ``WIREDESK_STORE_URL``: SQLAlchemy URL of the store (default ``sqlite:///$WIREDESK_HOME/wiredesk.db``;
   ``postgres://`` and ``postgresql://`` mean ``postgresql+psycopg://``). The DAG's tasks take the URL from the
   Airflow connection ``wiredesk_store`` instead when it exists (``wiredesk.dagtasks``, passed in as ``store_url``).
+- ``WIREDESK_SQLITE_BUSY_SECONDS``: how long a write to a SQLite store waits while another process holds the
+  database's lock before failing with "locked by another process" (default 30; decimals allowed, 0 fails at once).
 - ``WIREDESK_FETCH_ALLOW``: comma-separated hosts and CIDRs the fetcher may reach although they are private
   or loopback (default: none).
 - ``WIREDESK_POLL_MINUTES``: minutes between two polls of one feed that answers (default 15). Adaptive polling
@@ -43,6 +45,7 @@ from pathlib import Path
 from dedupe import DedupeConfig, parse_policy
 from ingest.config import ExtractConfig, FetchLimits
 from ingest.polling import PollPolicy
+from storage import Store
 from wiredesk.errors import ConfigError
 
 
@@ -56,6 +59,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
         raise ConfigError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}") from None
     if value < minimum:
         raise ConfigError(f"{name}={value} is below {minimum}; set it to e.g. {default}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds; set it to e.g. {default:g}") from None
+    if not 0 <= value <= 86400:  # also refuses nan and inf
+        raise ConfigError(f"{name}={raw!r} is not between 0 and 86400 seconds; set it to e.g. {default:g}")
     return value
 
 
@@ -92,10 +108,15 @@ class Settings:
     host_wait_s: float = 30.0
     obey_robots: bool = True
     workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 8))  # run-once's feed processes
+    sqlite_busy_s: float = 30.0  # a SQLite write waits this long for another process's lock
 
     @property
     def poll_interval(self) -> timedelta:
         return self.polling.interval
+
+    def open_store(self, *, migrate: bool = True) -> Store:
+        """The store at ``store_url``, with these settings' SQLite busy timeout."""
+        return Store.open(self.store_url, migrate=migrate, busy_timeout_s=self.sqlite_busy_s)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, store_url: str | None = None) -> Settings:
@@ -129,6 +150,7 @@ class Settings:
             host_wait_s=float(_int(env, "WIREDESK_HOST_WAIT_SECONDS", 30, minimum=0)),
             obey_robots=_robots(env),
             workers=_int(env, "WIREDESK_WORKERS", min(os.cpu_count() or 1, 8)),
+            sqlite_busy_s=_seconds(env, "WIREDESK_SQLITE_BUSY_SECONDS", 30.0),
         )
 
 

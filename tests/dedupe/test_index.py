@@ -65,7 +65,7 @@ def test_band_keys_are_stable_across_machines() -> None:
     assert len(keys) == 28
     assert len(set(keys)) == 28
     assert all(-(2**63) <= k < 2**63 for k in keys)
-    assert keys[:3] == [-4690744497177834981, -8414404804112413215, -4812081768140909135]
+    assert keys[:3] == [6474336240067887010, 3035533721517101909, 3544496204953900787]
     assert index_params(CONFIG) == "minhash-lsh num_perm=128 seed=1 bands=28x2"
     assert index_params(DedupeConfig(lsh_threshold=0.3)) != index_params(CONFIG)
 
