@@ -7,6 +7,7 @@ IngestError
  │    ├── FetchTimeout     connect, read or overall deadline exceeded
  │    ├── ResponseTooLarge the (decompressed) body passed the size cap
  │    ├── TooManyRedirects redirect cap reached or a redirect loop
+ │    ├── UndecodableBody  a Content-Encoding wiredesk does not decode (br, zstd), or corrupt compressed data
  │    └── BadStatus        a status other than 200 or 304 (with the server's Retry-After, if any)
  ├── RobotsDisallowed      the site's robots.txt disallows the page (or could not be read: RFC 9309)
  ├── FeedParseError        the body is not a feed we can read
@@ -44,6 +45,10 @@ class ResponseTooLarge(FetchError):
 
 class TooManyRedirects(FetchError):
     """Too many redirects, or a redirect loop."""
+
+
+class UndecodableBody(FetchError):
+    """The body is in a Content-Encoding wiredesk does not decode, or its compressed data is corrupt."""
 
 
 class BadStatus(FetchError):

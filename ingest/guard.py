@@ -21,17 +21,47 @@ from ingest.errors import BlockedAddress
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# IPv6 prefixes whose last 32 bits name an IPv4 host that a translator on the path may deliver to.
+_EMBEDDING = (
+    ipaddress.ip_network("::/96"),  # IPv4-compatible (deprecated, RFC 4291)
+    ipaddress.ip_network("::ffff:0:0:0/96"),  # IPv4-translated (RFC 2765 SIIT)
+    ipaddress.ip_network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
+)
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use NAT64 (RFC 8215): any IPv4 behind it
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for: IPv4-mapped, IPv4-compatible, SIIT, NAT64 or 6to4."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in net for net in _EMBEDDING):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def is_public(address: IPAddress) -> bool:
-    """Whether ``address`` is a globally routable unicast address (IPv4-mapped IPv6 judged as IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Whether ``address`` is a globally routable unicast address. An IPv6 address that embeds an IPv4
+    address (IPv4-mapped, NAT64, 6to4, ...) is judged by the IPv4 address it reaches."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64_LOCAL:
+            return False
+        embedded = embedded_ipv4(address)
+        if embedded is not None:
+            return is_public(embedded)
     if address.is_multicast or address.is_unspecified or address.is_loopback or address.is_link_local:
         return False
     if isinstance(address, ipaddress.IPv4Address) and address in _CGNAT:
         return False
     return address.is_global
+
+
+def shown(address: IPAddress) -> str:
+    """``address`` as people write it: an IPv4-mapped address with its IPv4 part dotted (``::ffff:10.0.0.1``)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
 
 
 @dataclass(frozen=True)
@@ -85,7 +115,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         for *_, sockaddr in infos:
             address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
             if not self._policy.permits(host, address):
-                refused.append(str(address))
+                refused.append(shown(address))
                 continue
             try:
                 stream = self._inner.connect_tcp(str(address), port, bounded(timeout), local_address, socket_options)

@@ -33,6 +33,7 @@ from ingest.errors import (
     ResponseTooLarge,
     RobotsDisallowed,
     TooManyRedirects,
+    UndecodableBody,
 )
 
 
@@ -58,6 +59,7 @@ class NextPoll:
 def error_class(exc: BaseException) -> str:
     """A short, stable class for an ingest error, for health pages and metrics: ``timeout``, ``http-404``,
     ``too-large``, ``redirects``, ``blocked-address``, ``invalid-url``, ``parse``, ``extract``, ``robots``,
+    ``encoding`` (a body in a Content-Encoding we do not decode, or corrupt),
     ``network`` (any other fetch failure)."""
     if isinstance(exc, BadStatus):
         return f"http-{exc.status}"
@@ -70,6 +72,7 @@ def error_class(exc: BaseException) -> str:
         (FeedParseError, "parse"),
         (ExtractError, "extract"),
         (RobotsDisallowed, "robots"),
+        (UndecodableBody, "encoding"),
     ):
         if isinstance(exc, kind):
             return name

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from ingest.errors import BadStatus, FetchError, RobotsDisallowed
+from ingest.errors import BadStatus, BlockedAddress, FetchError, RobotsDisallowed
 from ingest.fetch import Fetcher
 
 AGENT = "wiredesk"
@@ -135,6 +135,8 @@ class Robots:
             if exc.status >= 500:
                 return f"{url} answered HTTP {exc.status} (RFC 9309: assume everything disallowed)"
             record = RobotsRecord("", exc.status, self._now)
+        except BlockedAddress:
+            raise  # the site itself is refused: the page fails as its fetch would, not "pending" for ever
         except FetchError as exc:
             return f"{url} unreadable ({exc}) (RFC 9309: assume everything disallowed)"
         if self._cache:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_UPGRADING = threading.Lock()  # Alembic's command API is not safe to run from two threads at once
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -21,4 +23,5 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database behind ``engine`` to ``revision`` (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+    with _UPGRADING:
+        command.upgrade(alembic_config(engine), revision)

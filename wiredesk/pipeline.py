@@ -206,7 +206,7 @@ def _ingest_feed(store: Store, fetcher: Fetcher, settings: Settings, feed: Feed,
         parsed = (
             None
             if response.not_modified
-            else parse_feed(response.body, url=response.url, content_type=response.content_type)
+            else parse_feed(response.body, url=response.url, content_type=response.content_type, now=now)
         )
     except IngestError as exc:
         status = exc.status if isinstance(exc, BadStatus) else None

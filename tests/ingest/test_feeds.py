@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -468,3 +469,177 @@ def test_json_detected_by_body_or_content_type() -> None:
 )
 def test_html_to_text(html: str | None, text: str | None) -> None:
     assert html_to_text(html) == text
+
+
+# --- hostile bodies (the whole cycle is in tests/hostile/) ---
+
+
+def _rss_items(items: str, prolog: str = '<?xml version="1.0"?>') -> bytes:
+    return f'{prolog}<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+
+
+def _item(title: str, link: str = "https://e.org/a", date: str | None = None) -> str:
+    when = f"<pubDate>{date}</pubDate>" if date else ""
+    return f"<item><title>{title}</title><link>{link}</link>{when}</item>"
+
+
+def test_a_body_naming_a_local_file_is_not_read(tmp_path: Path) -> None:
+    """feedparser tries bytes as a file name first: the body must reach it as a stream."""
+    local = tmp_path / "local.xml"
+    local.write_bytes(_rss_items(_item("LOCAL-SECRET", "https://e.org/secret")))
+    with pytest.raises(FeedParseError, match="not a feed"):
+        parse_feed(str(local).encode(), url=FEED_URL)
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol;" if i == 1 else f"&lol{i - 1};") * 10}">' for i in range(1, 10))
+    + "]>"
+)
+
+
+def test_billion_laughs_declarations_are_dropped() -> None:
+    feed = parse_feed(_rss_items(_item("&lol9;"), prolog=BILLION_LAUGHS), url=FEED_URL)
+    assert [e.title for e in feed.entries] == ["&lol9;"]
+    assert feed.warning is not None
+    assert feed.warning.startswith("10 entity declarations ignored (a feed's DTD is never expanded or fetched)")
+
+
+def test_external_entity_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENT")
+    prolog = f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+    feed = parse_feed(_rss_items(_item("&xxe;"), prolog=prolog), url=FEED_URL)
+    assert "SECRET" not in repr(feed)
+
+
+def test_character_reference_entities_are_kept() -> None:
+    prolog = '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY nbsp "&#160;">\n<!ENTITY euro \'&#x20AC;\'>\n]>'
+    feed = parse_feed(_rss_items(_item("5&euro;&nbsp;off"), prolog=prolog), url=FEED_URL)
+    assert (feed.entries[0].title, feed.warning) == ("5€ off", None)
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE rss [<!ENTITY x "]>"><!ENTITY y "&x;&x;">]>',  # "]>" inside a quoted value
+        '<!DOCTYPE rss [<!-- it\'s ]> a comment --><!ENTITY y "&#65;&#65;">]>',  # a quote and "]>" in a comment
+        '<!DOCTYPE rss [<?pi ]> ?><!ENTITY y "yy">]>',
+    ],
+)
+def test_the_whole_internal_subset_is_removed(doctype: str) -> None:
+    feed = parse_feed(_rss_items(_item("&y;"), prolog='<?xml version="1.0"?>' + doctype), url=FEED_URL)
+    assert [e.title for e in feed.entries] == ["&y;"]
+    assert feed.warning is not None and "entity declarations ignored" in feed.warning
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!DOCTYPE html><meta charset=utf-8><title>Home</title><p>News",
+        b"\xef\xbb\xbf  <html lang=en><body><p>News</p></body></html>",
+        b'<?xml version="1.0"?>\n<!-- generated -->\n<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>',
+        b"<HEAD><TITLE>Old school</TITLE></HEAD><BODY>News</BODY>",
+    ],
+    ids=["doctype", "bom-and-html", "xhtml", "head-first"],
+)
+def test_an_html_page_is_named_as_such(body: bytes) -> None:
+    with pytest.raises(FeedParseError, match=r"^feed: expected a feed, got an HTML page \(not a feed\) at "):
+        parse_feed(body, url=FEED_URL, content_type="text/html")
+
+
+def test_an_html_page_names_the_feed_it_links_to() -> None:
+    page = b"<html><head><link href='/rss' rel=alternate type=application/rss+xml></head><body>x</body></html>"
+    with pytest.raises(FeedParseError, match=r"the page names its feed: https://news\.example\.org/rss\)"):
+        parse_feed(page, url=FEED_URL)
+
+
+def test_a_feed_carrying_html_is_no_html_page() -> None:
+    body = _rss_items("<item><title>A</title><link>https://e.org/a</link><description><![CDATA[<html><body>x"
+                      "</body></html>]]></description></item>")  # fmt: skip
+    assert [e.url for e in parse_feed(body, url=FEED_URL, content_type="text/html").entries] == ["https://e.org/a"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-16", "utf-32"])
+def test_wide_encodings_with_or_without_bom(codec: str) -> None:
+    body = _rss_items(_item("Café “quoted”"), prolog="").decode().encode(codec)
+    feed = parse_feed(body, url=FEED_URL, content_type="application/rss+xml; charset=utf-8")
+    assert [e.title for e in feed.entries] == ["Café “quoted”"]
+
+
+@pytest.mark.parametrize("ref", ["&#xD800;", "&#x110000;", "&#99999999999;", "&#" + "9" * 5000 + ";", "&#0;"])
+@pytest.mark.parametrize("well_formed", [True, False], ids=["strict", "loose"])
+def test_character_references_to_no_character(ref: str, well_formed: bool) -> None:
+    """feedparser's fallback parser crashes on some of these (UnicodeEncodeError, ValueError, OverflowError)."""
+    title = f"a{ref}b" + ("" if well_formed else "<b>")
+    feed = parse_feed(_rss_items(_item(title)), url=FEED_URL)
+    assert [e.title for e in feed.entries] == ["ab"]
+    assert feed.warning is not None and feed.warning.startswith("1 references to no character removed")
+
+
+def test_control_characters_are_removed_with_a_warning() -> None:
+    feed = parse_feed(_rss_items(_item("a\x00b\x07c\x1bd\x7fe")), url=FEED_URL)
+    assert [e.title for e in feed.entries] == ["abcde"]
+    assert feed.warning == "3 control characters removed"
+
+
+def test_iso_2022_keeps_its_escapes() -> None:
+    body = _rss_items(_item("ニュース"), prolog='<?xml version="1.0" encoding="iso-2022-jp"?>')
+    body = body.decode().encode("iso-2022-jp")
+    assert b"\x1b" in body
+    assert [e.title for e in parse_feed(body, url=FEED_URL).entries] == ["ニュース"]
+
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def test_dates_after_the_poll_time_are_dropped() -> None:
+    body = _rss_items(
+        _item("future", "https://e.org/f", "Fri, 01 Jan 2999 00:00:00 GMT")
+        + _item("soon", "https://e.org/s", "Mon, 23 Nov 2026 12:00:01 GMT")
+        + _item("now", "https://e.org/n", "Mon, 23 Nov 2026 12:00:00 GMT")
+    )
+    feed = parse_feed(body, url=FEED_URL, now=NOW)
+    assert [e.published for e in feed.entries] == [None, None, NOW]
+    assert feed.warning == "2 entries dated after the poll time kept without a date"
+    assert parse_feed(body, url=FEED_URL).entries[0].published == datetime(2999, 1, 1, tzinfo=UTC)
+
+
+def test_json_nested_too_deeply() -> None:
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(FeedParseError, match=r"^feed: JSON nested too deeply at "):
+        parse_feed(body, url=FEED_URL)
+
+
+def test_json_feed_values_of_the_wrong_type() -> None:
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": 5,
+        "items": [{"url": ["https://e.org/list"]}, {"url": 7, "id": 8}, {"url": "https://e.org/ok", "authors": 3}],
+    }
+    feed = parse_feed(json.dumps(doc).encode(), url=FEED_URL)
+    assert [e.url for e in feed.entries] == ["https://e.org/ok"]
+    assert (feed.title, feed.warning) == (None, "2 items without a usable link skipped")
+
+
+def test_json_feed_escapes_no_store_takes() -> None:
+    body = b'{"version": "https://jsonfeed.org/version/1", "items": [{"id": "a\\u0000", "url": "https://e.org/a",'
+    body += b' "title": "x\\ud800y\\uffff\\u0007z"}]}'
+    (entry,) = parse_feed(body, url=FEED_URL).entries
+    assert (entry.guid, entry.title) == ("a", "xyz")
+
+
+def test_a_failure_inside_feedparser_is_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("deep inside")
+
+    monkeypatch.setattr("ingest.feeds.feedparser.parse", broken)
+    with pytest.raises(FeedParseError, match=r"^feed: unreadable, the feed parser failed \(KeyError\) at "):
+        parse_feed(RSS_MINIMAL, url=FEED_URL)
+
+
+def test_overlong_links_are_skipped() -> None:
+    body = _rss_items(_item("long", "https://e.org/" + "x" * 3000) + _item("ok"))
+    feed = parse_feed(body, url=FEED_URL)
+    assert [e.url for e in feed.entries] == ["https://e.org/a"]
+    assert feed.warning == "1 entries without a usable link skipped"

@@ -9,6 +9,7 @@ import json
 import re
 import socket
 import threading
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,8 +25,9 @@ from ingest.errors import (
     FetchTimeout,
     ResponseTooLarge,
     TooManyRedirects,
+    UndecodableBody,
 )
-from ingest.fetch import Fetcher
+from ingest.fetch import ACCEPT_ENCODING, PIECE, Fetcher, decoded
 from wiredesk.corpus import CorpusServer
 
 LOOPBACK = ("127.0.0.1",)
@@ -455,3 +457,100 @@ def test_sends_configured_user_agent_and_validators(server: LoopbackServer) -> N
     assert sent["user-agent"] == "wiredesk-test/9"
     assert sent["if-none-match"] == '"abc"'
     assert sent["if-modified-since"] == "Thu, 12 Aug 2021 14:20:00 GMT"
+
+
+# --- decoding: only what was asked for, a bounded piece at a time ---
+
+
+def _labelled(h: _Handler, q: dict[str, str]) -> None:
+    """A body declared in ``encoding`` (default br), which wiredesk never asks for."""
+    h.reply(200, b"\x1b\xff\xff\x7f" + b"\0" * 64, {"Content-Encoding": q.get("encoding", "br")})
+
+
+def _truncated_gzip(h: _Handler, q: dict[str, str]) -> None:
+    """A gzip stream cut short (its Content-Length honest about the cut)."""
+    h.reply(200, gzip.compress(b"hello wire " * 1000)[:-40], {"Content-Encoding": "gzip"})
+
+
+def _gzip_chain(h: _Handler, q: dict[str, str]) -> None:
+    n = int(q.get("n", "2"))
+    body = b"layered"
+    for _ in range(n):
+        body = gzip.compress(body)
+    h.reply(200, body, {"Content-Encoding": ", ".join(["gzip"] * n)})
+
+
+def _raw_deflate(h: _Handler, q: dict[str, str]) -> None:
+    """``deflate`` as some servers send it: a raw deflate stream, without the zlib wrapper."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    h.reply(200, compressor.compress(b"raw deflate " * 50) + compressor.flush(), {"Content-Encoding": "deflate"})
+
+
+def _gzip_members(h: _Handler, q: dict[str, str]) -> None:
+    """Two gzip members back to back, then bytes that start no third one."""
+    h.reply(200, gzip.compress(b"first ") + gzip.compress(b"second") + b"trailing", {"Content-Encoding": "gzip"})
+
+
+ROUTES.update(
+    {
+        "/labelled": _labelled,
+        "/truncated-gzip": _truncated_gzip,
+        "/gzip-chain": _gzip_chain,
+        "/raw-deflate": _raw_deflate,
+        "/gzip-members": _gzip_members,
+    }
+)
+
+
+def test_accept_encoding_is_exactly_what_is_decoded(server: LoopbackServer, fetcher: Fetcher) -> None:
+    sent = {k.lower(): v for k, v in json.loads(fetcher.get(server.url + "/echo", max_bytes=64 * KIB).body).items()}
+    assert sent["accept-encoding"] == ACCEPT_ENCODING == "gzip, deflate"
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "gzip, br"])
+def test_encoding_not_asked_for_is_refused(server: LoopbackServer, fetcher: Fetcher, encoding: str) -> None:
+    """No brotli or zstd decoder is installed: such a body is refused, never handed on as garbage."""
+    url = f"{server.url}/labelled?encoding={encoding.replace(' ', '%20')}"
+    with pytest.raises(UndecodableBody, match=f"Content-Encoding {re.escape(encoding)} is not supported"):
+        fetcher.get(url, max_bytes=64 * KIB)
+
+
+def test_two_gzip_layers_are_decoded_three_refused(server: LoopbackServer, fetcher: Fetcher) -> None:
+    assert fetcher.get(server.url + "/gzip-chain?n=2", max_bytes=KIB).body == b"layered"
+    with pytest.raises(UndecodableBody):
+        fetcher.get(server.url + "/gzip-chain?n=3", max_bytes=KIB)
+
+
+def test_truncated_gzip_is_undecodable(server: LoopbackServer, fetcher: Fetcher) -> None:
+    with pytest.raises(UndecodableBody, match="compressed data ends early"):
+        fetcher.get(server.url + "/truncated-gzip", max_bytes=64 * KIB)
+
+
+def test_raw_deflate_is_decoded(server: LoopbackServer, fetcher: Fetcher) -> None:
+    assert fetcher.get(server.url + "/raw-deflate", max_bytes=64 * KIB).body == b"raw deflate " * 50
+
+
+def test_every_gzip_member_is_decoded_trailing_bytes_ignored(server: LoopbackServer, fetcher: Fetcher) -> None:
+    assert fetcher.get(server.url + "/gzip-members", max_bytes=64 * KIB).body == b"first second"
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODERS))
+def test_a_bomb_never_inflates_more_than_a_piece_at_once(encoding: str) -> None:
+    """64 MiB of zeros compress to about 64 KiB: one network chunk, which httpx would inflate whole."""
+    bomb = ENCODERS[encoding](b"\0" * (64 * 1024 * KIB))
+    pieces = decoded([bomb], [encoding], "http://example.org/")
+    tracemalloc.start()
+    try:
+        sizes = [len(next(pieces)) for _ in range(32)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert max(sizes) <= PIECE
+    assert peak < 1024 * KIB  # about 360 KiB (pieces, the unconsumed input, zlib's window); whole: 64 MiB
+
+
+def test_decoding_a_stream_fed_in_tiny_chunks() -> None:
+    data = bytes(range(256)) * 4000
+    body = gzip.compress(data)
+    chunks = [body[i : i + 7] for i in range(0, len(body), 7)]
+    assert b"".join(decoded(chunks, ["gzip"], "http://example.org/")) == data

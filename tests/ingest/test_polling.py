@@ -18,6 +18,7 @@ from ingest.errors import (
     ResponseTooLarge,
     RobotsDisallowed,
     TooManyRedirects,
+    UndecodableBody,
 )
 from ingest.polling import PollPolicy, after_error, after_success, error_class, feed_status, retry_after
 
@@ -101,6 +102,7 @@ def test_retry_after_values(value: str | None, expected: timedelta | None) -> No
         (FeedParseError("x"), "parse"),
         (ExtractError("x"), "extract"),
         (RobotsDisallowed("x"), "robots"),
+        (UndecodableBody("x"), "encoding"),
         (FetchError("x"), "network"),
     ],
 )

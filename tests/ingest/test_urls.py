@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from ingest.errors import InvalidURL
-from ingest.urls import TRACKING_PARAMS, canonical_url
+from ingest.urls import MAX_URL_LENGTH, TRACKING_PARAMS, canonical_url
 
 
 @pytest.mark.parametrize(
@@ -203,3 +203,48 @@ def test_tracking_free_property() -> None:
         assert remaining == [(k, v) for k, v in pairs if not k.startswith("utm_") and k not in TRACKING_PARAMS]
 
     check()
+
+
+def test_any_text_is_refused_or_canonical_property() -> None:
+    """Whatever the text (and base), canonical_url raises InvalidURL or returns an absolute http(s) URL that it
+    maps to itself, with no control character, white space or unpaired surrogate in it, at most
+    MAX_URL_LENGTH long. (It raised ValueError from urljoin, UnicodeEncodeError on surrogates, and kept
+    control characters in host names.)"""
+    pytest.importorskip("hypothesis")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(list("htps:/?#&=[]@%.;~ \t\n\x00\x07\x85\u3000\ud800éABab019-_+!$'()*,\\|^`{}<>\""))
+    junk = st.text(alphabet=st.one_of(pieces, st.characters()), max_size=40)
+    prefixes = st.sampled_from(["", "http://", "https://", "HTTP://x.org", "http://[", "https://a.b/", "//h/"])
+    base = st.one_of(st.none(), st.sampled_from(["http://e.com/f/", "https://a.b/c?d#e", "http://[::1]:8/"]))
+
+    @settings(max_examples=500, deadline=None, database=None)
+    @given(st.builds(lambda p, j: p + j, prefixes, junk), base)
+    def check(url: str, base: str | None) -> None:
+        try:
+            once = canonical_url(url, base=base)
+        except InvalidURL:
+            return
+        assert once.startswith(("http://", "https://"))
+        assert canonical_url(once) == once
+        assert not re.search(r"[\x00-\x20\x7f-\x9f\ud800-\udfff]", once)
+        assert len(once) <= MAX_URL_LENGTH
+        once.encode("utf-8")
+
+    check()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",  # urljoin's ValueError
+        "https://news.example.org/\ud800",  # unpaired surrogate in the path
+        "https://ex\x00ample.org/",  # control character in the host
+        "https://exa mple.org/",
+        "https://example.org/" + "x" * 3000,
+    ],
+)
+def test_refused_with_invalid_url(url: str) -> None:
+    with pytest.raises(InvalidURL):
+        canonical_url(url, base="https://news.example.org/")
