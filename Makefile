@@ -7,7 +7,8 @@ UV := .tools/uv-$(UV_VERSION)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: demo airflow test lint typecheck unit sync clean eval-dedupe eval-extract browser
+.PHONY: demo airflow test lint typecheck unit sync clean eval-dedupe eval-extract browser \
+	bench bench-machine bench-extraction bench-signatures bench-dedupe-scale bench-synth bench-quick
 
 $(UV):
 	@echo "bootstrapping uv $(UV_VERSION) into .tools/ ..."
@@ -54,6 +55,21 @@ eval-dedupe: .venv/.synced
 
 eval-extract: .venv/.synced
 	$(UV) run --frozen --no-sync python benchmarks/extract_eval.py
+
+# Benchmarks (outside the test run; BENCHMARKS.md has the figures). bench-quick is what CI runs, inside make test.
+bench-machine: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/machine.py
+bench-extraction: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/extraction.py --profile
+bench-signatures: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/signatures.py
+bench-dedupe-scale: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/dedupe_scale.py
+bench-synth: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/synth.py --articles 1000000 --count-only --workers 2
+bench-quick: .venv/.synced
+	$(UV) run --frozen --no-sync pytest tests/benchmarks -q
+bench: bench-machine bench-extraction bench-signatures bench-dedupe-scale
 
 clean:
 	rm -rf .venv .tools .wiredesk .pytest_cache .mypy_cache .ruff_cache
