@@ -219,19 +219,14 @@ class Store:
         never decide at once (and never open two clusters for one copy)."""
         if self.dialect == "postgresql":
             key = self._lock_key(name)
-            try:
-                with self._engine.connect() as conn:
-                    conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            with self._read() as conn:  # a session of its own, errors translated as for any read
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                     conn.commit()
-                    try:
-                        yield
-                    finally:
-                        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                        conn.commit()
-            except DBAPIError as exc:
-                if not _is_unavailable(exc, self.dialect):
-                    raise
-                raise _unavailable(exc, self._engine.url, self._busy_timeout_s) from exc
             return
         database = self._engine.url.database
         if not database or database == ":memory:":
@@ -253,19 +248,14 @@ class Store:
         keys = [f"slot:{name}:{i}" for i in range(max(limit, 1))]
         give_up = time.monotonic() + wait_s
         if self.dialect == "postgresql":
-            try:
-                with self._engine.connect() as conn:
-                    held = self._take_pg_slot(conn, keys, give_up)
-                    try:
-                        yield held is not None
-                    finally:
-                        if held is not None:
-                            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": held})
-                            conn.commit()
-            except DBAPIError as exc:
-                if not _is_unavailable(exc, self.dialect):
-                    raise
-                raise _unavailable(exc, self._engine.url, self._busy_timeout_s) from exc
+            with self._read() as conn:
+                held = self._take_pg_slot(conn, keys, give_up)
+                try:
+                    yield held is not None
+                finally:
+                    if held is not None:
+                        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": held})
+                        conn.commit()
             return
         database = self._engine.url.database
         if not database or database == ":memory:":
