@@ -22,9 +22,9 @@ from datasketch import LeanMinHash
 from dedupe.canonical import naive_utc
 from dedupe.config import DedupeConfig
 from dedupe.index import Candidate, CandidateIndex, MemoryIndex
-from dedupe.normalize import features
+from dedupe.normalize import features, features_of, tokens
 from dedupe.records import Decision, Document, Features, Match
-from dedupe.signature import minhash
+from dedupe.signature import minhash, minhashes
 from dedupe.verify import compare, passage
 
 DocumentLookup = Callable[[Sequence[str]], Mapping[str, Document]]
@@ -86,6 +86,14 @@ class Clusterer:
 
     def signature(self, doc: Document) -> LeanMinHash:
         return minhash(self.features(doc).shingles, self._config)
+
+    def signatures(self, docs: Sequence[Document]) -> list[LeanMinHash]:
+        """:meth:`signature` of many documents at once (the same values, several times faster:
+        :func:`dedupe.signature.minhashes`), their features kept for :meth:`decide`."""
+        words = [tokens(doc.text) for doc in docs]
+        for doc, doc_words in zip(docs, words, strict=True):
+            self._features.put(doc.id, (features_of(doc_words, self._config.shingle_size), doc.published))
+        return minhashes(words, self._config)
 
     def record(self, decision: Decision, signature: LeanMinHash) -> None:
         """Index a decided (and stored) document as a member of its cluster."""

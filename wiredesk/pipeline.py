@@ -526,8 +526,12 @@ def _window_start(store: Store, config: DedupeConfig, now: datetime) -> datetime
     return anchor - timedelta(days=config.window_days)
 
 
+DECISIONS_PER_COMMIT = 100  # dedupe decisions per transaction (each is a savepoint of its own)
+
+
 def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
-    """Place every article not yet in a cluster, oldest publication first, one transaction each; then take
+    """Place every article not yet in a cluster, oldest publication first, committed a hundred decisions at a
+    time (an interrupted run leaves the rest pending, decided again by the next); then take
     articles older than the window out of the index. One dedupe at a time per store (a lock shared by every
     process), so concurrent workers never open two clusters for one copy."""
     with settings.open_store() as store, store.exclusive("dedupe"):
@@ -543,19 +547,26 @@ def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
             index=StoreIndex(store, config),
         )
         created = joined = changed = linked = 0
-        for article in pending:
-            doc = article_document(article)
-            signature = clusterer.signature(doc)
-            decision = clusterer.decide(doc, signature)
-            write = _cluster_write(store, config, article, decision, signature, now)
-            if not store.write_decision(write):
-                clusterer.forget_members()  # another writer decided this article meanwhile
-                continue
-            created += decision.created
-            joined += not decision.created
-            changed += any(kind == "canonical.changed" for kind, _ in write.events)
-            linked += sum(kind == "story.linked" for kind, _ in write.events)
-            clusterer.record(decision, signature)
+        signatures: dict[str, LeanMinHash] = {}
+        with store.group() as commit:
+            for n, article in enumerate(pending, 1):
+                if article.id not in signatures:  # the next batch's, at once (a batch is much faster)
+                    batch = [article_document(a) for a in pending[n - 1 : n - 1 + DECISIONS_PER_COMMIT]]
+                    signatures = dict(zip((d.id for d in batch), clusterer.signatures(batch), strict=True))
+                doc = article_document(article)
+                signature = signatures[article.id]
+                decision = clusterer.decide(doc, signature)
+                write = _cluster_write(store, config, article, decision, signature, now)
+                if not store.write_decision(write):
+                    clusterer.forget_members()  # another writer decided this article meanwhile
+                    continue
+                created += decision.created
+                joined += not decision.created
+                changed += any(kind == "canonical.changed" for kind, _ in write.events)
+                linked += sum(kind == "story.linked" for kind, _ in write.events)
+                clusterer.record(decision, signature)
+                if n % DECISIONS_PER_COMMIT == 0:
+                    commit()
         store.prune_index(before=_window_start(store, config, now))
         if created + joined >= 500:
             store.refresh_statistics()
@@ -651,7 +662,7 @@ def _story_write(
     absorbed = [s for s in involved if s != kept]
     previous = known.get(kept)
 
-    clusters = {c.id: c for c in store.story_clusters(involved)}
+    clusters = {c.id: c for c in store.story_clusters([s for s in involved if s in known])}  # a new one has none
     clusters[cluster.id] = cluster
     canon = store.articles_by_id([c.canonical_id for c in clusters.values() if c.id != cluster.id])
     canon[canonical.id] = next(a for a in members if a.id == canonical.id)

@@ -4,6 +4,7 @@ signatures do not depend on order."""
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -71,6 +72,16 @@ def test_features_are_idempotent(text: str, size: int) -> None:
     again = features(" ".join(tokens(text)), size)
     assert again == once
     assert features(text, size) == once  # and deterministic
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(TEXTS, st.lists(st.sampled_from(["a", "b", "7", "12.5", "٣", "x", "ü"]), max_size=14).map(" ".join)),
+       st.integers(min_value=1, max_value=6))  # fmt: skip
+def test_numeric_shingles_are_those_holding_a_digit(text: str, size: int) -> None:
+    """The numeric shingles come from the number tokens' positions: the same set a digit search over every
+    shingle finds (Arabic-Indic digits are number tokens but not ASCII digits)."""
+    got = features(text, size)
+    assert got.numeric == frozenset(s for s in got.shingles if re.search(rb"[0-9]", s))
 
 
 @settings(max_examples=100, deadline=None)

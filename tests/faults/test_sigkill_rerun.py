@@ -75,7 +75,7 @@ POINTS: list[tuple[str, str, Callable[[Settings], None], bool]] = [
     ("storing the 13th article, mid-transaction", "statement:UPDATE entries:13", INGEST, True),
     ("right after the 10th article committed", "call:save_article:10", INGEST, False),
     ("placing the 12th article, after its membership", "statement:INSERT INTO memberships:12", DEDUPE, True),
-    ("linking two stories, mid-transaction", "statement:INSERT INTO story_links:2", DEDUPE, True),
+    ("linking stories, mid-transaction", "statement:INSERT INTO story_links:1", DEDUPE, True),
 ]
 
 

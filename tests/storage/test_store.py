@@ -682,3 +682,53 @@ def test_indexed_signatures_window(store: Store) -> None:
     assert [s.article_id for s in store.indexed_signatures(since=at(0))] == ["s-undated"]
     kabul_since = (at(-6)).astimezone(KABUL)
     assert [s.article_id for s in store.indexed_signatures(since=kabul_since)] == ["s-new", "s-undated"]
+
+
+# -- groups of decisions -----------------------------------------------------------------------------
+
+
+def _group_then_boom(store: Store, other: Store) -> None:
+    with store.group() as commit:
+        assert store.write_decision(cluster_write("a1", "c-1"))
+        assert store.get_cluster("c-1").founder_id == "a1"  # the group's own write
+        assert store.member_ids(["c-1"]) == {"c-1": ["a1"]}
+        assert not store.write_decision(cluster_write("a1", "c-9"))  # already placed, in this group
+        commit()
+        assert other.get_article("a1").cluster_id == "c-1"
+        assert [e.kind for e in other.events()] == ["cluster.created"]  # written at the commit
+        assert store.write_decision(cluster_write("a2", "c-2"))
+        with pytest.raises(RuntimeError, match="nest"), store.group():
+            pass  # pragma: no cover - refused on entry
+        raise RuntimeError("boom")
+
+
+def test_a_group_reads_its_own_writes_and_commits_in_steps(store: Store, settings: Settings) -> None:
+    """Inside a group every read sees what the group wrote; others see it from each commit() on; what was
+    written after the last commit goes if the block fails, and the articles stay pending."""
+    save(store, new_article("a1"), new_article("a2"), new_article("a3"))
+    with Store.open(settings.store_url) as other, pytest.raises(RuntimeError, match="boom"):
+        _group_then_boom(store, other)
+    assert [a.id for a in store.undecided_articles()] == ["a2", "a3"]
+    assert store.counts() == table_counts(articles=3, clusters=1, memberships=1, events=1)
+    with pytest.raises(NotFound):
+        store.get_cluster("c-2")
+    with store.group():  # and the store works as before, in and out of groups
+        assert store.write_decision(cluster_write("a2", "c-2"))
+    assert store.write_decision(cluster_write("a3", "c-3"))
+    assert [s.article_id for s in store.indexed_signatures(at(-60))] == ["a1", "a2", "a3"]
+    assert [e.article_id for e in store.events()] == ["a1", "a2", "a3"]
+
+
+def _group_with(store: Store, *writes: ClusterWrite) -> None:
+    with store.group():
+        for write in writes:
+            assert store.write_decision(write)
+
+
+def test_a_failing_write_fails_its_group_whole(store: Store) -> None:
+    save(store, new_article("a1"), new_article("a2"))
+    broken = cluster_write("a2", "c-2", events=[("cluster.created", {"article_id": "a2", "bad": object()})])
+    with pytest.raises((TypeError, ValueError, StatementError)):
+        _group_with(store, cluster_write("a1", "c-1"), broken)  # the bad event fails at the group's end
+    assert store.counts() == table_counts(articles=2)
+    assert [a.id for a in store.undecided_articles()] == ["a1", "a2"]
