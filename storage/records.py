@@ -275,7 +275,7 @@ class IndexedSignature:
 
 @dataclass(frozen=True)
 class ClusterWrite:
-    """Everything one dedupe decision writes, in one transaction.
+    """Everything one dedupe decision writes, all or nothing (alone, or with its group: :meth:`Store.group`).
 
     ``cluster`` is the cluster's new summary; ``membership`` places the article; ``index_keys`` put it in the
     candidate index; ``story`` and ``links`` update its story; ``events`` are appended to the events table in

@@ -1,7 +1,8 @@
 """The store: every read and write the pipeline and its readers make, on SQLite or PostgreSQL.
 
 Writes are upserts on natural keys, so a task that runs twice leaves what one run leaves. A dedupe
-decision is written in one transaction (signature, cluster, membership and events together).
+decision is written whole or not at all (signature, cluster, membership and events together), on its own or
+in a :meth:`Store.group` of decisions that commit together.
 """
 
 from __future__ import annotations
