@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,7 +40,7 @@ from machine import describe
 from synth import generate
 
 from dedupe import DedupeConfig, index_params, to_bytes
-from dedupe.signature import SCHEME
+from dedupe.signature import SCHEME, signature_params
 from storage import (
     NewArticle,
     Store,
@@ -68,9 +69,12 @@ def _filler_rows(n: int, config: DedupeConfig, seed: int) -> Iterator[dict[str, 
 
 
 def build_window(store: Store, settings: Settings, indexed: int, seed: int) -> float:
-    """Write ``indexed`` filler articles in bulk, then build the index from their signatures."""
+    """Write ``indexed`` filler articles in bulk, then build the index from their signatures. The store is
+    marked as holding current signatures: the fillers have no text, and recomputing theirs from it would give
+    them all the empty text's signature (one shared set of index keys, not a window of unrelated copy)."""
     started = time.perf_counter()
     with store._engine.begin() as conn:
+        conn.execute(t.meta.insert(), [{"name": "signatures", "value": signature_params(settings.dedupe)}])
         conn.execute(
             t.feeds.insert(),
             [
@@ -93,6 +97,12 @@ def build_window(store: Store, settings: Settings, indexed: int, seed: int) -> f
     if batch:
         _write_fillers(store, batch)
     ensure_index(store, settings.dedupe, NOW, force=True)
+    with store._engine.connect() as conn:  # the window is what it claims: unrelated signatures, 28 keys each
+        sample = conn.execute(select(t.signatures.c.hashvalues).limit(1000)).scalars().all()
+        keys = conn.execute(select(func.count()).select_from(t.index_keys)).scalar_one()
+    if len(set(sample)) != len(sample) or keys < indexed * 27:
+        raise SystemExit(f"the window was not built as planned: {len(set(sample))} distinct of {len(sample)} "
+                         f"signatures sampled, {keys:,} index keys for {indexed:,} articles")  # fmt: skip
     return time.perf_counter() - started
 
 
