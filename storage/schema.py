@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 from storage.types import UTCDateTime
@@ -155,6 +156,9 @@ articles = Table(
     Index("ix_articles_published_at", "published_at"),
     Index("ix_articles_host", "host"),
 )
+# The articles list's order, newest first (publication time, else fetch time; id), read from an index and
+# stopped after a page instead of sorting every canonical article (migration 0005).
+Index("ix_articles_when", func.coalesce(articles.c.published_at, articles.c.fetched_at), articles.c.id)
 
 site_models = Table(
     "site_models",
@@ -186,6 +190,7 @@ clusters = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("story_id", ID),
     Index("ix_clusters_story_id", "story_id"),
+    Index("ix_clusters_canonical_id", "canonical_id"),  # is this article a canonical (the articles list)
 )
 
 stories = Table(
@@ -216,6 +221,7 @@ story_links = Table(
     Column("containment", Float, nullable=False),
     Column("rule", String(32), nullable=False),
     Column("decided_at", UTCDateTime, nullable=False),
+    Index("ix_story_links_cluster_id", "cluster_id"),
 )
 
 index_keys = Table(
