@@ -8,7 +8,8 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
 .PHONY: demo airflow test lint typecheck unit sync clean eval-dedupe eval-extract browser \
-	bench bench-machine bench-extraction bench-signatures bench-dedupe-scale bench-synth bench-quick
+	bench bench-machine bench-extraction bench-signatures bench-dedupe-scale bench-end-to-end bench-store-api \
+	bench-synth bench-quick
 
 $(UV):
 	@echo "bootstrapping uv $(UV_VERSION) into .tools/ ..."
@@ -65,11 +66,15 @@ bench-signatures: .venv/.synced
 	$(UV) run --frozen --no-sync python benchmarks/signatures.py
 bench-dedupe-scale: .venv/.synced
 	$(UV) run --frozen --no-sync python benchmarks/dedupe_scale.py
+bench-end-to-end: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/end_to_end.py
+bench-store-api: .venv/.synced
+	$(UV) run --frozen --no-sync python benchmarks/store_api.py
 bench-synth: .venv/.synced
 	$(UV) run --frozen --no-sync python benchmarks/synth.py --articles 1000000 --count-only --workers 2
 bench-quick: .venv/.synced
 	$(UV) run --frozen --no-sync pytest tests/benchmarks -q
-bench: bench-machine bench-extraction bench-signatures bench-dedupe-scale
+bench: bench-machine bench-extraction bench-signatures bench-dedupe-scale bench-end-to-end bench-store-api
 
 clean:
 	rm -rf .venv .tools .wiredesk .pytest_cache .mypy_cache .ruff_cache

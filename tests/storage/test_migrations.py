@@ -147,6 +147,7 @@ def test_sqlite_pragmas_are_set(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
 
 
 def _blocked_by_a_file(tmp_path: Path) -> str:
