@@ -526,7 +526,7 @@ def _window_start(store: Store, config: DedupeConfig, now: datetime) -> datetime
     return anchor - timedelta(days=config.window_days)
 
 
-DECISIONS_PER_COMMIT = 100  # dedupe decisions per transaction (each is a savepoint of its own)
+DECISIONS_PER_COMMIT = 100  # dedupe decisions per transaction (Store.group), and signatures per batch
 
 
 def dedupe_pending(settings: Settings, now: datetime) -> DedupeReport:
