@@ -82,7 +82,6 @@ import argparse
 import cProfile
 import json
 import os
-import pstats
 import re
 import resource
 import subprocess
@@ -106,6 +105,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval_metrics import score
 from machine import describe, summary
+from profiling import shares, total_of
 from synth import SynthServer
 
 from ingest.boilerplate import SiteModel, learn
@@ -646,35 +646,10 @@ def profile_cycle(server: SynthServer, feeds: int, changed: dict[str, str], scra
     profiler.enable()
     report = run_cycle(settings, now)
     profiler.disable()
-    table: dict[tuple[str, int, str], Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    total = sum(
-        entry[3] for (file, _, fn), entry in table.items() if fn == "run_cycle" and file.endswith("pipeline.py")
-    )
-
-    def cumulative(file_suffix: str, function: str, caller: tuple[str, str] | None) -> float:
-        seconds = 0.0
-        for (file, _, fn), (_, _, _, cum, callers) in table.items():
-            if fn not in function.split("|") or not file.endswith(file_suffix):
-                continue
-            if caller is None:
-                seconds += cum
-            else:
-                seconds += sum(
-                    c[3] for (cf, _, cfn), c in callers.items() if cf.endswith(caller[0]) and cfn == caller[1]
-                )
-        return seconds
-
-    own = sorted(table.items(), key=lambda kv: kv[1][2], reverse=True)[:25]
-    steps = {label: cumulative(*where) / total for label, where in STEPS.items()}
     return {
         "feeds": feeds,
         "articles": report.counts()["articles_stored"],
-        "total_s": total,
-        "steps": steps,
-        "top_own_time": [
-            {"function": f"{'/'.join(Path(file).parts[-2:])}:{line}({fn})", "share": tt / total, "calls": nc}
-            for (file, line, fn), (_, nc, tt, _, _) in own
-        ],
+        **shares(profiler, total_of(profiler, "pipeline.py", "run_cycle"), STEPS),
     }
 
 

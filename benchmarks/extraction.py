@@ -42,7 +42,6 @@ import cProfile
 import gc
 import json
 import os
-import pstats
 import statistics
 import sys
 import time
@@ -63,6 +62,7 @@ import synth
 from extract_eval import body_scores, feed_entry
 from extract_eval import load_corpus as load_extract_corpus
 from machine import describe, summary
+from profiling import shares, total_of
 
 from ingest.boilerplate import SiteModel, learn
 from ingest.config import ExtractConfig
@@ -333,29 +333,7 @@ def profile(pages: Sequence[Page], top: int = 25) -> dict[str, Any]:
     for page in pages:
         ours(page)
     profiler.disable()
-    table: dict[tuple[str, int, str], Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    total = sum(entry[3] for (_, _, fn), entry in table.items() if fn == "extract_article")
-
-    def cumulative(file_suffix: str, function: str, caller: str | None) -> float:
-        seconds = 0.0
-        for (file, _, fn), (_, _, _, cum, callers) in table.items():
-            if fn != function or not file.endswith(file_suffix):
-                continue
-            if caller is None:
-                seconds += cum
-            else:
-                seconds += sum(c[3] for (cfile, _, _), c in callers.items() if cfile.endswith(caller))
-        return seconds
-
-    own = sorted(table.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
-    return {
-        "total_s": total,
-        "steps": {label: cumulative(*where) / total for label, where in STEPS.items()},
-        "top_own_time": [
-            {"function": f"{'/'.join(Path(file).parts[-2:])}:{line}({fn})", "share": tt / total, "calls": nc}
-            for (file, line, fn), (_, nc, tt, _, _) in own
-        ],
-    }
+    return shares(profiler, total_of(profiler, "", "extract_article"), STEPS, top)
 
 
 # -- running ---------------------------------------------------------------------------------------------------
