@@ -104,7 +104,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval_metrics import score
-from machine import describe, summary
+from machine import busy_cpu_seconds, describe, summary
 from profiling import shares, total_of
 from synth import SynthServer
 
@@ -215,16 +215,6 @@ def _extract_range(bounds: tuple[int, int]) -> tuple[int, int, float]:
         except ExtractError:
             pass
     return bounds[1] - bounds[0], ok, time.process_time() - cpu
-
-
-def busy_cpu_seconds() -> float | None:
-    """CPU seconds every process on the machine has used since boot (``/proc/stat``), or None off Linux."""
-    try:
-        fields = Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()[1:]
-    except OSError:
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def children_cpu_seconds() -> float:

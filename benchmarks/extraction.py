@@ -61,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth
 from extract_eval import body_scores, feed_entry
 from extract_eval import load_corpus as load_extract_corpus
-from machine import describe, summary
+from machine import busy_cpu_seconds, describe, summary
 from profiling import shares, total_of
 
 from ingest.boilerplate import SiteModel, learn
@@ -257,24 +257,14 @@ def _work(indexes: list[int]) -> tuple[int, float]:
     return len(indexes), time.process_time() - cpu
 
 
-def _busy_cpu_seconds() -> float | None:
-    """CPU seconds every process on the machine has used since boot (``/proc/stat``), or None off Linux."""
-    try:
-        fields = Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()[1:]
-    except OSError:
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
 def _pool_run(pool: ProcessPoolExecutor, chunks: list[list[int]]) -> tuple[float, float, float | None]:
     """Wall seconds for every chunk, the workers' CPU seconds, and how many cores other processes used
     meanwhile (None off Linux)."""
-    busy, own = _busy_cpu_seconds(), time.process_time()
+    busy, own = busy_cpu_seconds(), time.process_time()
     start = time.perf_counter()
     results = list(pool.map(_work, chunks))
     elapsed = time.perf_counter() - start
-    busy_after, own = _busy_cpu_seconds(), time.process_time() - own
+    busy_after, own = busy_cpu_seconds(), time.process_time() - own
     assert sum(n for n, _ in results) == sum(len(c) for c in chunks)
     spent = sum(cpu for _, cpu in results)
     others = None if busy is None or busy_after is None else max(0.0, (busy_after - busy - spent - own) / elapsed)

@@ -93,6 +93,16 @@ def _version(name: str) -> str | None:
         return None
 
 
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds every process on the machine has used since boot (``/proc/stat``), or None off Linux."""
+    try:
+        fields = Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def describe() -> dict[str, Any]:
     """The machine, Python and libraries, and when: a dict ready for a benchmark's JSON."""
     usable: int | None
